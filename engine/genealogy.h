@@ -1,0 +1,51 @@
+/* genealogy: the member store read from a genealogy CSV file.
+ *
+ * Members are kept in flat arrays in breadth-first order of the sponsor tree (roots in the order
+ * they first appear in the file, each member's recruits in the order they first appear), so that
+ * parent[i] < i for every member: a sponsor precedes its recruits, and a pass from n-1 down to 0
+ * settles every downline before its upline without recursion.  Breadth-first (rather than any
+ * topological) order also keeps siblings adjacent, so passes read memory in order.
+ *
+ * Per-period values are stored period-major: pv[p * n + i].  Volumes are in hundredths.
+ * A placement tree (binary, matrix plans) will sit beside `parent` as a second parent array.
+ * The file format is in docs/plan-format.md ("The genealogy file"). */
+#ifndef COMPSIM_GENEALOGY_H
+#define COMPSIM_GENEALOGY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+typedef struct cs_genealogy {
+    size_t n;             /* members */
+    size_t nperiods;      /* >= 1 */
+    char **period_label;  /* nperiods labels, in period order; "1" when the file has no period column */
+    int32_t *parent;      /* n: sponsor's index (< i), or -1 for a root */
+    char *id_buf;         /* all ids, NUL-terminated, back to back */
+    size_t *id_off;       /* n: offset of member i's id in id_buf */
+    uint32_t *file_order; /* n: rank of the member's first row in the file (0 = first); a permutation */
+    uint32_t *line;       /* n: line of the member's first row, for messages */
+    int32_t *join;        /* n: index of the first period the member is counted in (nperiods: never) */
+    uint8_t *joined_in_file; /* n: 1 if the member is new in period join[i] (joined then, not before) */
+    int64_t *pv, *bv, *retail; /* nperiods * n, hundredths; bv == pv values when there is no bv column */
+    int64_t *total_bv;    /* nperiods: sum of bv, checked not to overflow */
+    int has_bv, has_retail, has_period, has_join;
+} cs_genealogy;
+
+/* Reads and checks a genealogy file.  Reports every problem found (up to the diagnostics limit)
+ * into `d` as FILE:LINE errors and returns NULL on any error.  The caller frees the result. */
+cs_genealogy *cs_genealogy_load_file(const char *path, cs_diags *d);
+/* Same, from a buffer; `name` is used in messages. */
+cs_genealogy *cs_genealogy_load_buffer(const char *buf, size_t len, const char *name, cs_diags *d);
+void cs_genealogy_free(cs_genealogy *g);
+
+static inline const char *cs_genealogy_id(const cs_genealogy *g, size_t i) { return g->id_buf + g->id_off[i]; }
+
+/* Is member i new (joined) in period p? */
+static inline int cs_genealogy_is_new(const cs_genealogy *g, size_t i, size_t p)
+{
+    return g->joined_in_file[i] && (size_t)g->join[i] == p;
+}
+
+#endif

@@ -1,0 +1,129 @@
+/* compsim: the command-line front of the engine.  Parses arguments, calls the library, prints
+ * its diagnostics and exits; all the work is in engine/. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compsim.h"
+
+static const char usage_main[] =
+    "usage: compsim COMMAND [ARGS]\n"
+    "\n"
+    "Computes and simulates what multi-level-marketing compensation plans pay.\n"
+    "\n"
+    "commands:\n"
+    "  check PLAN.yaml...                 validate plans and explain what they say\n"
+    "  payout PLAN.yaml GENEALOGY.csv     compute each member's payout per period\n"
+    "\n"
+    "options:\n"
+    "  -h, --help      show this help (compsim COMMAND --help for a command)\n"
+    "  --version       show the version\n"
+    "\n"
+    "Formats: docs/plan-format.md.\n";
+
+static const char usage_check[] =
+    "usage: compsim check PLAN.yaml...\n"
+    "\n"
+    "Validates each plan and prints a readable summary: ranks and their rules, bonuses, and the\n"
+    "levels each rank is paid.  Problems are reported as FILE:LINE:COLUMN: error: ...; the exit\n"
+    "status is 1 if any plan has an error.\n";
+
+static const char usage_payout[] =
+    "usage: compsim payout PLAN.yaml GENEALOGY.csv [-o PAYOUTS.csv] [--members MEMBERS.csv]\n"
+    "\n"
+    "Applies the plan to every period of the genealogy and prints a summary per period (members,\n"
+    "active members, company BV, total of each bonus, payout ratio, share of members paid).\n"
+    "\n"
+    "  -o, --output FILE   write the payout lines: period,id,bonus,type,amount\n"
+    "  --members FILE      write each member's period: period,id,active,rank,title,pv,gv,bv,paid\n"
+    "\n"
+    "Output files are written whole or not at all.  Formats: docs/plan-format.md.\n";
+
+static int is_help(const char *a) { return !strcmp(a, "-h") || !strcmp(a, "--help"); }
+
+static int bad_usage(const char *msg, const char *arg, const char *usage)
+{
+    fprintf(stderr, "compsim: error: %s%s%s\n\n%s", msg, arg ? " " : "", arg ? arg : "", usage);
+    return 2;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    if (argc < 1) return bad_usage("no plan file given", NULL, usage_check);
+    for (int k = 0; k < argc; k++)
+        if (is_help(argv[k])) return fputs(usage_check, stdout), 0;
+    int failed = 0;
+    for (int k = 0; k < argc; k++) {
+        cs_diags d;
+        cs_diags_init(&d);
+        cs_plan *p = cs_plan_load_file(argv[k], &d);
+        cs_diags_print(&d, stderr);
+        if (p) {
+            if (argc > 1) printf("%s%s\n", k ? "\n" : "", argv[k]);
+            cs_plan_describe(p, stdout);
+        } else {
+            failed = 1;
+        }
+        cs_plan_free(p);
+        cs_diags_free(&d);
+    }
+    return failed;
+}
+
+/* Writes the payout lines and member rows, each to a temporary file renamed when complete. */
+static int cmd_payout(int argc, char **argv)
+{
+    const char *files[2] = {NULL, NULL}, *out_path = NULL, *members_path = NULL;
+    int nfiles = 0;
+    for (int k = 0; k < argc; k++) {
+        if (is_help(argv[k])) return fputs(usage_payout, stdout), 0;
+        if (!strcmp(argv[k], "-o") || !strcmp(argv[k], "--output") || !strcmp(argv[k], "--members")) {
+            if (k + 1 >= argc) return bad_usage("missing file after", argv[k], usage_payout);
+            *(strcmp(argv[k], "--members") ? &out_path : &members_path) = argv[k + 1];
+            k++;
+        } else if (argv[k][0] == '-' && argv[k][1]) {
+            return bad_usage("unknown option", argv[k], usage_payout);
+        } else if (nfiles < 2) {
+            files[nfiles++] = argv[k];
+        } else {
+            return bad_usage("unexpected argument", argv[k], usage_payout);
+        }
+    }
+    if (nfiles < 2) return bad_usage("need a plan file and a genealogy file", NULL, usage_payout);
+
+    cs_diags d;
+    cs_diags_init(&d);
+    cs_plan *p = cs_plan_load_file(files[0], &d);
+    cs_genealogy *g = cs_genealogy_load_file(files[1], &d);
+    cs_outfile out = {0}, mem = {0};
+    cs_replay_summary sum = {0};
+    int rc = 1;
+    if (!p || !g) goto done;
+    if (out_path && cs_outfile_open(&out, out_path, &d)) goto done;
+    if (members_path && cs_outfile_open(&mem, members_path, &d)) goto done;
+    if (cs_replay(p, g, out.f, mem.f, &sum, &d)) goto done;
+    if (out_path && cs_outfile_commit(&out, &d)) goto done;
+    if (members_path && cs_outfile_commit(&mem, &d)) goto done;
+    cs_replay_summary_print(&sum, p, g, stdout);
+    rc = 0;
+done:
+    cs_outfile_abort(&out);
+    cs_outfile_abort(&mem);
+    cs_diags_print(&d, stderr);
+    cs_replay_summary_free(&sum);
+    cs_genealogy_free(g);
+    cs_plan_free(p);
+    cs_diags_free(&d);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) return bad_usage("no command given", NULL, usage_main);
+    const char *cmd = argv[1];
+    if (is_help(cmd)) return fputs(usage_main, stdout), 0;
+    if (!strcmp(cmd, "--version")) return printf("compsim %s\n", CS_VERSION), 0;
+    if (!strcmp(cmd, "check")) return cmd_check(argc - 2, argv + 2);
+    if (!strcmp(cmd, "payout")) return cmd_payout(argc - 2, argv + 2);
+    return bad_usage("unknown command", cmd, usage_main);
+}
