@@ -1,0 +1,481 @@
+/* The payout passes against a second, naive implementation written straight from the definitions
+ * in docs/plan-format.md: each member's level, path maximum and generation is found by walking the
+ * tree, in O(n^2), with no shared code.  Random plans and random trees, two periods each, exact
+ * agreement to the cent.  Hand-worked cases are in docs/ and tests/e2e/. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <gsl/gsl_rng.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "money.h"
+#include "payout.h"
+#include "plan.h"
+#include "tree.h"
+
+#define MAXN 48
+#define NR 4 /* ranks */
+
+typedef __int128 i128;
+
+/* ---- random plans ---------------------------------------------------------------------------- */
+
+static int32_t rnd_rate(gsl_rng *r) { return (int32_t)(gsl_rng_uniform_int(r, 2001) * 25); } /* 0..5% in 0.0025% */
+
+static void level_table(gsl_rng *r, cs_level_table *t, int nlevels, int vary_by_rank)
+{
+    t->nlevels = nlevels;
+    t->ppm = calloc((NR + 1) * (size_t)nlevels, sizeof *t->ppm);
+    for (size_t row = 0; row <= NR; row++)
+        for (int k = 0; k < nlevels; k++)
+            t->ppm[row * nlevels + k] = (row == 0 || vary_by_rank) ? rnd_rate(r) : t->ppm[k];
+    /* depth: some rows stop early */
+    for (size_t row = 0; row <= NR; row++) {
+        int depth = (int)gsl_rng_uniform_int(r, (unsigned long)nlevels + 1);
+        for (int k = depth; k < nlevels; k++) t->ppm[row * nlevels + k] = 0;
+    }
+}
+
+static cs_plan *random_plan(gsl_rng *r)
+{
+    cs_plan *p = calloc(1, sizeof *p);
+    p->name = strdup("random");
+    p->active_pv = (int64_t)gsl_rng_uniform_int(r, 3) * 5000; /* 0, 50, 100 PV */
+    p->enrolment_fee = (int64_t)gsl_rng_uniform_int(r, 10000);
+    p->nranks = NR;
+    p->ranks = calloc(NR, sizeof *p->ranks);
+    for (int k = 0; k < NR; k++) {
+        cs_rank *rk = &p->ranks[k];
+        rk->name = strdup("R");
+        rk->pv = (int64_t)gsl_rng_uniform_int(r, 3) * 5000;
+        if (gsl_rng_uniform(r) < 0.6) rk->gv = (int64_t)(k + 1) * (int64_t)gsl_rng_uniform_int(r, 30000);
+        if (rk->gv && gsl_rng_uniform(r) < 0.5) rk->max_leg_ppm = 200000 + (int32_t)gsl_rng_uniform_int(r, 600000);
+        if (gsl_rng_uniform(r) < 0.4) rk->active_frontline = (int32_t)gsl_rng_uniform_int(r, 3);
+        if (k > 0 && gsl_rng_uniform(r) < 0.5) {
+            rk->nlegs = 1;
+            rk->legs = calloc(1, sizeof *rk->legs);
+            rk->legs[0].rank = (int32_t)gsl_rng_uniform_int(r, (unsigned long)k);
+            rk->legs[0].count = 1 + (int32_t)gsl_rng_uniform_int(r, 2);
+        }
+    }
+    p->breakaway = gsl_rng_uniform(r) < 0.5 ? 2 + (int32_t)gsl_rng_uniform_int(r, 2) : CS_RANK_NONE;
+    p->payout_cap_ppm = gsl_rng_uniform(r) < 0.4 ? (int32_t)gsl_rng_uniform_int(r, 300000) : -1;
+    cs_bonus_type types[] = {CS_BONUS_RETAIL, CS_BONUS_UNILEVEL, CS_BONUS_STAIRSTEP, CS_BONUS_GENERATION,
+                             CS_BONUS_FAST_START, CS_BONUS_ENROLMENT, CS_BONUS_MATCHING,
+                             CS_BONUS_RANK_ADVANCE, CS_BONUS_POOL};
+    size_t nb = sizeof types / sizeof *types;
+    p->nbonuses = nb;
+    p->bonuses = calloc(nb, sizeof *p->bonuses);
+    for (size_t b = 0; b < nb; b++) {
+        cs_bonus *bo = &p->bonuses[b];
+        bo->name = strdup("b");
+        bo->type = types[b];
+        bo->compression = gsl_rng_uniform(r) < 0.5 ? CS_COMPRESS_DYNAMIC : CS_COMPRESS_NONE;
+        bo->rate_by_row = calloc(NR + 1, sizeof *bo->rate_by_row);
+        bo->cents_by_row = calloc(NR + 1, sizeof *bo->cents_by_row);
+        bo->shares_by_row = calloc(NR + 1, sizeof *bo->shares_by_row);
+        int32_t acc = 0;
+        for (size_t row = 0; row <= NR; row++) {
+            acc += (int32_t)gsl_rng_uniform_int(r, 150000); /* non-decreasing, for stairstep */
+            bo->rate_by_row[row] = acc;
+            bo->cents_by_row[row] = row ? (int64_t)gsl_rng_uniform_int(r, 50000) : 0;
+            bo->shares_by_row[row] = (int64_t)gsl_rng_uniform_int(r, 4);
+        }
+        bo->include_own = (int)gsl_rng_uniform_int(r, 2);
+        bo->pool_ppm = (int32_t)gsl_rng_uniform_int(r, 50000);
+        int nlevels = 1 + (int)gsl_rng_uniform_int(r, 6);
+        if (bo->type == CS_BONUS_UNILEVEL || bo->type == CS_BONUS_FAST_START || bo->type == CS_BONUS_ENROLMENT ||
+            bo->type == CS_BONUS_MATCHING || bo->type == CS_BONUS_GENERATION)
+            level_table(r, &bo->levels, nlevels, (int)gsl_rng_uniform_int(r, 2));
+        if (bo->type == CS_BONUS_MATCHING) {
+            bo->nmatched = 2;
+            bo->matched = calloc(2, sizeof *bo->matched);
+            bo->matched[0] = 1; /* unilevel */
+            bo->matched[1] = 2; /* stairstep */
+        }
+    }
+    if (p->breakaway == CS_RANK_NONE) p->bonuses[3].levels.nlevels = 0; /* no generations without breakaway */
+    return p;
+}
+
+static void free_plan(cs_plan *p)
+{
+    for (size_t k = 0; k < p->nranks; k++) {
+        free(p->ranks[k].name);
+        free(p->ranks[k].legs);
+    }
+    for (size_t b = 0; b < p->nbonuses; b++) {
+        cs_bonus *bo = &p->bonuses[b];
+        free(bo->name);
+        free(bo->levels.ppm);
+        free(bo->rate_by_row);
+        free(bo->cents_by_row);
+        free(bo->shares_by_row);
+        free(bo->matched);
+    }
+    free(p->ranks);
+    free(p->bonuses);
+    free(p->name);
+    free(p);
+}
+
+/* ---- the naive model ------------------------------------------------------------------------- */
+
+typedef struct {
+    size_t n;
+    int32_t parent[MAXN];
+    int64_t pv[MAXN], bv[MAXN], retail[MAXN];
+    uint8_t is_new[MAXN];
+    uint32_t order[MAXN];
+    /* results */
+    int active[MAXN], broken[MAXN];
+    int32_t rank[MAXN], title[MAXN];
+    int64_t gv[MAXN];
+    int64_t amount[16][MAXN];
+} model;
+
+static int is_below(const model *m, size_t j, size_t u) /* j strictly below u */
+{
+    for (int32_t a = m->parent[j]; a >= 0; a = m->parent[a])
+        if ((size_t)a == u) return 1;
+    return 0;
+}
+
+/* j is in u's group: no broken-away member on the path below u down to j, j included */
+static int in_group(const model *m, size_t j, size_t u)
+{
+    if (j == u) return 1;
+    if (!is_below(m, j, u)) return 0;
+    for (size_t a = j; a != u; a = (size_t)m->parent[a])
+        if (m->broken[a]) return 0;
+    return 1;
+}
+
+static int32_t max_rank_in_subtree(const model *m, size_t c)
+{
+    int32_t best = m->rank[c];
+    for (size_t j = 0; j < m->n; j++)
+        if (is_below(m, j, c) && m->rank[j] > best) best = m->rank[j];
+    return best;
+}
+
+static int rules_hold(const model *m, const cs_rank *rk, size_t u)
+{
+    if (m->pv[u] < rk->pv) return 0;
+    int nactive = 0;
+    i128 capped = (i128)m->pv[u] * CS_PPM_ONE;
+    for (size_t c = 0; c < m->n; c++) {
+        if (m->parent[c] != (int32_t)u) continue;
+        nactive += m->active[c];
+        i128 contrib = m->broken[c] ? 0 : (i128)m->gv[c] * CS_PPM_ONE;
+        i128 cap = (i128)rk->max_leg_ppm * rk->gv;
+        capped += contrib < cap ? contrib : cap;
+    }
+    if (nactive < rk->active_frontline) return 0;
+    if (rk->gv && m->gv[u] < rk->gv) return 0;
+    if (rk->gv && rk->max_leg_ppm && capped < (i128)rk->gv * CS_PPM_ONE) return 0;
+    for (size_t l = 0; l < rk->nlegs; l++) {
+        int have = 0;
+        for (size_t c = 0; c < m->n; c++)
+            if (m->parent[c] == (int32_t)u && max_rank_in_subtree(m, c) >= rk->legs[l].rank) have++;
+        if (have < rk->legs[l].count) return 0;
+    }
+    return 1;
+}
+
+static void naive_ranks(model *m, const cs_plan *p)
+{
+    for (size_t i = 0; i < m->n; i++) m->active[i] = m->pv[i] >= p->active_pv;
+    for (size_t u = m->n; u-- > 0;) { /* downline settled first: recruits have larger indices */
+        m->gv[u] = 0;
+        for (size_t j = 0; j < m->n; j++)
+            if (in_group(m, j, u)) m->gv[u] += m->pv[j];
+        m->rank[u] = CS_RANK_NONE;
+        if (m->active[u])
+            for (int32_t r = (int32_t)p->nranks - 1; r >= 0; r--)
+                if (rules_hold(m, &p->ranks[r], u)) {
+                    m->rank[u] = r;
+                    break;
+                }
+        m->broken[u] = p->breakaway != CS_RANK_NONE && m->rank[u] >= p->breakaway;
+    }
+}
+
+/* level of source j below upline u: 1 + members strictly between that take a level */
+static int level_of(const model *m, size_t j, size_t u, cs_compression c)
+{
+    int level = 1;
+    for (int32_t a = m->parent[j]; a >= 0 && (size_t)a != u; a = m->parent[a])
+        level += c == CS_COMPRESS_NONE || m->active[a];
+    return level;
+}
+
+static int64_t round_half_up(i128 x) { return (int64_t)((x + CS_PPM_ONE / 2) / CS_PPM_ONE); }
+
+static void naive_levels(model *m, const cs_bonus *b, const int64_t *src, int64_t *out)
+{
+    for (size_t u = 0; u < m->n; u++) {
+        out[u] = 0;
+        if (!m->active[u]) continue;
+        i128 x = 0;
+        for (size_t j = 0; j < m->n; j++) {
+            if (!is_below(m, j, u)) continue;
+            int lv = level_of(m, j, u, b->compression);
+            if (lv <= b->levels.nlevels) x += (i128)b->levels.ppm[CS_ROW(m->rank[u]) * b->levels.nlevels + lv - 1] * src[j];
+        }
+        out[u] = round_half_up(x);
+    }
+}
+
+static void naive_stairstep(model *m, const cs_bonus *b, int64_t *out)
+{
+    for (size_t u = 0; u < m->n; u++) {
+        out[u] = 0;
+        if (!m->active[u]) continue;
+        int32_t mine = b->rate_by_row[CS_ROW(m->rank[u])];
+        i128 x = b->include_own ? (i128)mine * m->bv[u] : 0;
+        for (size_t j = 0; j < m->n; j++) {
+            if (j == u || !in_group(m, j, u)) continue;
+            int32_t mx = 0;
+            for (size_t a = j; a != u; a = (size_t)m->parent[a])
+                if (b->rate_by_row[CS_ROW(m->rank[a])] > mx) mx = b->rate_by_row[CS_ROW(m->rank[a])];
+            if (mine > mx) x += (i128)(mine - mx) * m->bv[j];
+        }
+        out[u] = round_half_up(x);
+    }
+}
+
+static void naive_generations(model *m, const cs_bonus *b, int64_t *out)
+{
+    for (size_t u = 0; u < m->n; u++) {
+        out[u] = 0;
+        if (!m->active[u]) continue;
+        i128 x = 0;
+        for (size_t bb = 0; bb < m->n; bb++) {
+            if (!m->broken[bb] || !is_below(m, bb, u)) continue;
+            int g = 0;
+            for (size_t a = bb; a != u; a = (size_t)m->parent[a]) g += m->broken[a];
+            if (g > b->levels.nlevels) continue;
+            int64_t group = 0;
+            for (size_t j = 0; j < m->n; j++)
+                if (in_group(m, j, bb)) group += m->bv[j];
+            x += (i128)b->levels.ppm[CS_ROW(m->rank[u]) * b->levels.nlevels + g - 1] * group;
+        }
+        out[u] = round_half_up(x);
+    }
+}
+
+/* Largest remainder, one cent at a time: the biggest remainder not yet served, earliest in order. */
+static void naive_largest_remainder(int64_t *amounts, const i128 *rem, const uint64_t *key, size_t n, int64_t extra)
+{
+    uint8_t served[16 * MAXN] = {0};
+    for (int64_t e = 0; e < extra; e++) {
+        size_t best = (size_t)-1;
+        for (size_t k = 0; k < n; k++) {
+            if (served[k] || rem[k] < 0) continue;
+            if (best == (size_t)-1 || rem[k] > rem[best] || (rem[k] == rem[best] && key[k] < key[best])) best = k;
+        }
+        served[best] = 1;
+        amounts[best]++;
+    }
+}
+
+static void naive_pool(model *m, const cs_bonus *b, int64_t company_bv, int64_t *out)
+{
+    int64_t pool = round_half_up((i128)b->pool_ppm * company_bv), total = 0, given = 0;
+    i128 rem[MAXN];
+    uint64_t key[MAXN];
+    for (size_t u = 0; u < m->n; u++) total += m->active[u] ? b->shares_by_row[CS_ROW(m->rank[u])] : 0;
+    for (size_t u = 0; u < m->n; u++) {
+        int64_t s = m->active[u] ? b->shares_by_row[CS_ROW(m->rank[u])] : 0;
+        out[u] = total && s ? (int64_t)((i128)pool * s / total) : 0;
+        rem[u] = total && s ? (i128)pool * s % total : -1;
+        key[u] = m->order[u];
+        given += out[u];
+    }
+    if (total) naive_largest_remainder(out, rem, key, m->n, pool - given);
+}
+
+static void naive_period(model *m, const cs_plan *p)
+{
+    naive_ranks(m, p);
+    int64_t company_bv = 0, src[MAXN];
+    for (size_t i = 0; i < m->n; i++) company_bv += m->bv[i];
+    for (size_t b = 0; b < p->nbonuses; b++) {
+        const cs_bonus *bo = &p->bonuses[b];
+        int64_t *out = m->amount[b];
+        memset(out, 0, sizeof m->amount[b]);
+        switch (bo->type) {
+        case CS_BONUS_RETAIL:
+            for (size_t i = 0; i < m->n; i++) out[i] = round_half_up((i128)bo->rate_by_row[CS_ROW(m->rank[i])] * m->retail[i]);
+            break;
+        case CS_BONUS_UNILEVEL: naive_levels(m, bo, m->bv, out); break;
+        case CS_BONUS_FAST_START:
+            for (size_t i = 0; i < m->n; i++) src[i] = m->is_new[i] ? m->bv[i] : 0;
+            naive_levels(m, bo, src, out);
+            break;
+        case CS_BONUS_ENROLMENT:
+            for (size_t i = 0; i < m->n; i++) src[i] = m->is_new[i] ? p->enrolment_fee : 0;
+            naive_levels(m, bo, src, out);
+            break;
+        case CS_BONUS_MATCHING:
+            for (size_t i = 0; i < m->n; i++) {
+                src[i] = 0;
+                for (size_t k = 0; k < bo->nmatched; k++) src[i] += m->amount[bo->matched[k]][i];
+            }
+            naive_levels(m, bo, src, out);
+            break;
+        case CS_BONUS_STAIRSTEP: naive_stairstep(m, bo, out); break;
+        case CS_BONUS_GENERATION: if (bo->levels.nlevels) naive_generations(m, bo, out); break;
+        case CS_BONUS_RANK_ADVANCE:
+            for (size_t i = 0; i < m->n; i++)
+                for (int32_t r = 0; r <= m->rank[i]; r++)
+                    if (r > m->title[i]) out[i] += bo->cents_by_row[CS_ROW(r)];
+            break;
+        case CS_BONUS_POOL: naive_pool(m, bo, company_bv, out); break;
+        default: break;
+        }
+    }
+    if (p->payout_cap_ppm >= 0) {
+        int64_t cap = round_half_up((i128)p->payout_cap_ppm * company_bv), total = 0, given = 0;
+        for (size_t b = 0; b < p->nbonuses; b++)
+            if (p->bonuses[b].type != CS_BONUS_RETAIL)
+                for (size_t i = 0; i < m->n; i++) total += m->amount[b][i];
+        if (total > cap) {
+            static int64_t flat[16 * MAXN];
+            static i128 rem[16 * MAXN];
+            static uint64_t key[16 * MAXN];
+            size_t k = 0;
+            for (size_t b = 0; b < p->nbonuses; b++)
+                for (size_t i = 0; i < m->n; i++, k++) {
+                    int64_t a = p->bonuses[b].type != CS_BONUS_RETAIL ? m->amount[b][i] : 0;
+                    flat[k] = (int64_t)((i128)a * cap / total);
+                    rem[k] = a ? (i128)a * cap % total : -1;
+                    key[k] = (uint64_t)m->order[i] * 100 + b;
+                    given += flat[k];
+                }
+            naive_largest_remainder(flat, rem, key, k, cap - given);
+            k = 0;
+            for (size_t b = 0; b < p->nbonuses; b++)
+                for (size_t i = 0; i < m->n; i++, k++)
+                    if (p->bonuses[b].type != CS_BONUS_RETAIL) m->amount[b][i] = flat[k];
+        }
+    }
+    for (size_t i = 0; i < m->n; i++)
+        if (m->rank[i] > m->title[i]) m->title[i] = m->rank[i];
+}
+
+/* ---- the comparison -------------------------------------------------------------------------- */
+
+static int64_t rnd_volume(gsl_rng *r)
+{
+    static const int64_t common[] = {0, 2500, 5000, 5001, 10000, 15050, 20000, 100033};
+    return gsl_rng_uniform(r) < 0.7 ? common[gsl_rng_uniform_int(r, 8)] : (int64_t)gsl_rng_uniform_int(r, 300000);
+}
+
+static void random_period(gsl_rng *r, model *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        m->pv[i] = rnd_volume(r);
+        m->bv[i] = gsl_rng_uniform(r) < 0.5 ? m->pv[i] : rnd_volume(r);
+        m->retail[i] = gsl_rng_uniform(r) < 0.3 ? rnd_volume(r) : 0;
+        m->is_new[i] = gsl_rng_uniform(r) < 0.3;
+    }
+}
+
+static void test_against_naive(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 20261127);
+    for (int trial = 0; trial < 400; trial++) {
+        cs_plan *p = random_plan(r);
+        static model m;
+        memset(&m, 0, sizeof m);
+        m.n = 1 + gsl_rng_uniform_int(r, MAXN);
+        for (size_t i = 0; i < m.n; i++) {
+            /* chains, bushes and forests */
+            m.parent[i] = i == 0 || gsl_rng_uniform(r) < 0.05 ? -1 : (int32_t)(gsl_rng_uniform(r) < 0.5 ? i - 1 : gsl_rng_uniform_int(r, i));
+            m.title[i] = CS_RANK_NONE;
+        }
+        for (size_t i = 0; i < m.n; i++) { /* a shuffled tie-break order */
+            size_t k = gsl_rng_uniform_int(r, i + 1);
+            m.order[i] = m.order[k];
+            m.order[k] = (uint32_t)i;
+        }
+        cs_tree t;
+        assert_int_equal(cs_tree_init(&t, m.n, m.parent), 0);
+        cs_payout *po = cs_payout_new(p, m.n);
+        assert_non_null(po);
+        for (int period = 0; period < 2; period++) {
+            random_period(r, &m);
+            cs_period_input in = {m.pv, m.bv, m.retail, m.is_new, m.order};
+            cs_diags d;
+            cs_diags_init(&d);
+            assert_int_equal(cs_payout_period(po, p, &t, &in, &d), 0);
+            cs_diags_free(&d);
+            naive_period(&m, p);
+            for (size_t i = 0; i < m.n; i++) {
+                assert_int_equal(po->active[i], m.active[i]);
+                assert_int_equal(po->gv[i], m.gv[i]);
+                assert_int_equal(po->rank[i], m.rank[i]);
+                assert_int_equal(po->title[i], m.title[i]);
+                for (size_t b = 0; b < p->nbonuses; b++) {
+                    if (po->amount[b * m.n + i] != m.amount[b][i])
+                        print_error("trial %d period %d member %zu bonus %zu (type %d)\n", trial, period, i, b,
+                                    p->bonuses[b].type);
+                    assert_int_equal(po->amount[b * m.n + i], m.amount[b][i]);
+                }
+            }
+        }
+        cs_payout_free(po);
+        cs_tree_free(&t);
+        free_plan(p);
+    }
+    gsl_rng_free(r);
+}
+
+/* Volumes whose total does not fit in int64 cents are an error, not a wrapped total. */
+static void test_money_overflow_is_an_error(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    cs_plan *p = random_plan(r);
+    int32_t parent[3] = {-1, 0, 1};
+    int64_t pv[3] = {INT64_MAX / 2, INT64_MAX / 2, INT64_MAX / 2}, retail[3] = {0};
+    cs_tree t;
+    assert_int_equal(cs_tree_init(&t, 3, parent), 0);
+    cs_payout *po = cs_payout_new(p, 3);
+    cs_period_input in = {pv, pv, retail, NULL, NULL};
+    cs_diags d;
+    cs_diags_init(&d);
+    assert_int_equal(cs_payout_period(po, p, &t, &in, &d), -1);
+    assert_true(d.nerrors > 0);
+    assert_non_null(strstr(d.items[0].msg, "too large"));
+    cs_diags_free(&d);
+    cs_payout_free(po);
+    cs_tree_free(&t);
+    free_plan(p);
+    gsl_rng_free(r);
+}
+
+static void test_tree_rejects_bad_order(void **state)
+{
+    (void)state;
+    int32_t parent[3] = {-1, 2, 0}; /* member 1's sponsor comes after it */
+    cs_tree t;
+    assert_int_equal(cs_tree_init(&t, 3, parent), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_against_naive),
+        cmocka_unit_test(test_money_overflow_is_an_error),
+        cmocka_unit_test(test_tree_rejects_bad_order),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
