@@ -1,0 +1,13 @@
+#!/bin/sh
+# Installs what compsim needs to build and test, from Debian 12's packages.  Run as root.
+set -eu
+pkgs="build-essential cmake pkg-config libgsl-dev libyaml-dev libcmocka-dev"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends $missing
+fi

@@ -1,0 +1,20 @@
+#!/bin/sh
+# All tests, from scratch: install, build with warnings as errors and run ctest; then the same
+# under AddressSanitizer and UndefinedBehaviorSanitizer.
+set -eu
+cd "$(dirname "$0")/.."
+sh tools/install-deps.sh
+jobs=$(nproc)
+for variant in release sanitize; do
+    dir=build-test-$variant
+    rm -rf "$dir"
+    if [ $variant = release ]; then
+        cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DCOMPSIM_WERROR=ON
+    else
+        cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DCOMPSIM_WERROR=ON -DCOMPSIM_SANITIZE=ON
+    fi
+    cmake --build "$dir" -j "$jobs"
+    echo "== tests ($variant build)"
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --test-dir "$dir" --output-on-failure -j "$jobs"
+done
