@@ -418,7 +418,7 @@ int cs_payout_period(cs_payout *po, const cs_plan *p, const cs_tree *t, const cs
     const size_t n = po->n;
     int64_t total_pv = 0, total_bv = 0;
     for (size_t i = 0; i < n; i++) {
-        po->active[i] = in->pv[i] >= p->active_pv;
+        po->active[i] = in->pv[i] > 0 && in->pv[i] >= p->active_pv; /* buying nothing is never active */
         if (__builtin_add_overflow(total_pv, in->pv[i], &total_pv) ||
             __builtin_add_overflow(total_bv, in->bv[i], &total_bv))
             return overflow(d, NULL);

@@ -157,7 +157,7 @@ static void print_money(FILE *out, const char *label, int64_t c)
 {
     char buf[24];
     cs_format_cents(buf, c);
-    fprintf(out, "  %-34s %16s\n", label, buf);
+    fprintf(out, "  %-46s %16s\n", label, buf);
 }
 
 static void print_period(FILE *out, const char *title, const cs_period_summary *s, const cs_plan *p)
@@ -173,10 +173,10 @@ static void print_period(FILE *out, const char *title, const cs_period_summary *
     }
     print_money(out, "company-paid total", s->company_paid);
     if (s->company_bv > 0)
-        fprintf(out, "  %-34s %15.2f%%\n", "payout ratio (paid / BV)", 100.0 * (double)s->company_paid / (double)s->company_bv);
+        fprintf(out, "  %-46s %15.2f%%\n", "payout ratio (paid / BV)", 100.0 * (double)s->company_paid / (double)s->company_bv);
     else
-        fprintf(out, "  %-34s %16s\n", "payout ratio (paid / BV)", "n/a");
-    fprintf(out, "  %-34s %9zu of %zu (%.1f%%)\n", "members paid by the company", s->paid, s->members,
+        fprintf(out, "  %-46s %16s\n", "payout ratio (paid / BV)", "n/a");
+    fprintf(out, "  %-46s %9zu of %zu (%.1f%%)\n", "members paid by the company", s->paid, s->members,
             s->members ? 100.0 * (double)s->paid / (double)s->members : 0.0);
 }
 

@@ -188,7 +188,7 @@ static int rules_hold(const model *m, const cs_rank *rk, size_t u)
 
 static void naive_ranks(model *m, const cs_plan *p)
 {
-    for (size_t i = 0; i < m->n; i++) m->active[i] = m->pv[i] >= p->active_pv;
+    for (size_t i = 0; i < m->n; i++) m->active[i] = m->pv[i] > 0 && m->pv[i] >= p->active_pv;
     for (size_t u = m->n; u-- > 0;) { /* downline settled first: recruits have larger indices */
         m->gv[u] = 0;
         for (size_t j = 0; j < m->n; j++)
