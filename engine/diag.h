@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+typedef struct {
+    long line, col; /* 1-based position in a source file; 0 = not known */
+} cs_pos;
+
 typedef enum { CS_SEV_ERROR, CS_SEV_WARNING, CS_SEV_NOTE } cs_severity;
 
 typedef struct {

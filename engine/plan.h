@@ -1,6 +1,6 @@
 /* plan: the checked, read-only compensation plan.
  *
- * plan_load.c builds it from YAML (and is the only module that knows YAML); everything after
+ * plan_load.c builds it from YAML (through yaml_tree, the only modules that know YAML); everything after
  * reads it and never changes it, so threads may share one plan.  Every field that came from the
  * file remembers its position for messages.  docs/plan-format.md states what each field means.
  *
@@ -19,10 +19,6 @@
 #define CS_ROW(rank) ((size_t)((rank) + 1))
 #define CS_MAX_LEVELS 64
 #define CS_MAX_RANKS 64
-
-typedef struct {
-    long line, col; /* 1-based position in the plan file */
-} cs_pos;
 
 typedef enum { CS_PERIOD_MONTH, CS_PERIOD_WEEK } cs_period_kind;
 
