@@ -1,0 +1,510 @@
+/* The genealogy loader: breadth-first order, periods and join_period, defaults, and every error it
+ * reports, with its line.  Expected values are worked out by hand from docs/plan-format.md ("The
+ * genealogy file"); the comments show the working. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "genealogy.h"
+
+static char msgs[8192];
+
+/* Loads csv; the messages go to msgs as "LINE: message\n" lines (file name checked here). */
+static cs_genealogy *load_len(const char *csv, size_t len)
+{
+    cs_diags d;
+    cs_diags_init(&d);
+    cs_genealogy *g = cs_genealogy_load_buffer(csv, len, "g.csv", &d);
+    msgs[0] = '\0';
+    for (size_t i = 0; i < d.n; i++) {
+        size_t n = strlen(msgs);
+        assert_string_equal(d.items[i].file, "g.csv");
+        assert_int_equal(d.items[i].col, 0);
+        snprintf(msgs + n, sizeof msgs - n, "%ld: %s\n", d.items[i].line, d.items[i].msg);
+    }
+    assert_true((g == NULL) == (d.nerrors > 0));
+    cs_diags_free(&d);
+    return g;
+}
+
+static cs_genealogy *load(const char *csv) { return load_len(csv, strlen(csv)); }
+
+/* Loading must fail with exactly these messages. */
+static void expect_errors(const char *csv, const char *want)
+{
+    cs_genealogy *g = load(csv);
+    assert_null(g);
+    assert_string_equal(msgs, want);
+}
+
+static long find(const cs_genealogy *g, const char *id)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (!strcmp(cs_genealogy_id(g, i), id)) return (long)i;
+    fail_msg("no member '%s'", id);
+    return -1;
+}
+
+/* ---- order ---- */
+
+static void test_breadth_first(void **state)
+{
+    (void)state;
+    /* First rows: D B E A F C G (ranks 0..6).  Roots by first appearance: A, G.  Then A's recruits
+     * by first appearance: B (rank 1), E (2); G has none; B's: D (0), C (5); E's none; D's: F.
+     * So the order is A G B E D C F. */
+    cs_genealogy *g = load("id,sponsor,pv\n"
+                           "D,B,4\n"  /* line 2 */
+                           "B,A,2\n"  /* 3 */
+                           "E,A,5\n"  /* 4 */
+                           "A,,1\n"   /* 5 */
+                           "F,D,6\n"  /* 6 */
+                           "C,B,3\n"  /* 7 */
+                           "G,,7\n"); /* 8 */
+    assert_non_null(g);
+    assert_string_equal(msgs, "");
+    assert_int_equal(g->n, 7);
+    const char *ids[] = {"A", "G", "B", "E", "D", "C", "F"};
+    const int32_t parent[] = {-1, -1, 0, 0, 2, 2, 4};
+    const uint32_t file_order[] = {3, 6, 1, 2, 0, 5, 4}, line[] = {5, 8, 3, 4, 2, 7, 6};
+    const int64_t pv[] = {100, 700, 200, 500, 400, 300, 600};
+    for (size_t i = 0; i < 7; i++) {
+        assert_string_equal(cs_genealogy_id(g, i), ids[i]);
+        assert_int_equal(g->parent[i], parent[i]);
+        assert_int_equal(g->file_order[i], file_order[i]);
+        assert_int_equal(g->line[i], line[i]);
+        assert_int_equal(g->pv[i], pv[i]);
+        assert_int_equal(g->bv[i], pv[i]); /* no bv column: bv = pv */
+        assert_int_equal(g->retail[i], 0);
+        assert_int_equal(g->join[i], 0);
+        assert_int_equal(g->joined_in_file[i], 1);
+    }
+    assert_int_equal(g->nperiods, 1);
+    assert_string_equal(g->period_label[0], "1");
+    assert_int_equal(g->total_bv[0], 2800);
+    assert_false(g->has_bv || g->has_retail || g->has_period || g->has_join);
+    /* ids are back to back */
+    assert_ptr_equal(cs_genealogy_id(g, 0), g->id_buf + g->id_off[0]);
+    cs_genealogy_free(g);
+}
+
+/* A random forest written in shuffled order: the loaded order must put each sponsor first, roots
+ * first, each member's recruits together in order of first appearance, and keep every sponsor. */
+static void test_shuffled_forest(void **state)
+{
+    (void)state;
+    enum { N = 600 };
+    static int sponsor[N], perm[N];
+    static char csv[N * 40];
+    uint64_t x = 12345;
+#define NEXT() (x = x * 6364136223846793005u + 1442695040888963407u, (int)(x >> 33))
+    for (int i = 0; i < N; i++) {
+        sponsor[i] = i < 3 ? -1 : NEXT() % i;
+        perm[i] = i;
+    }
+    for (int i = N - 1; i > 0; i--) {
+        int j = NEXT() % (i + 1), t = perm[i];
+        perm[i] = perm[j], perm[j] = t;
+    }
+    char *p = csv + sprintf(csv, "pv,sponsor,note,id\n"); /* any column order, unknown columns ignored */
+    for (int k = 0; k < N; k++) {
+        int i = perm[k];
+        p += sponsor[i] < 0 ? sprintf(p, "%d,,x,m%d\n", i, i) : sprintf(p, "%d,m%d,x,m%d\n", i, sponsor[i], i);
+    }
+    cs_genealogy *g = load(csv);
+    assert_non_null(g);
+    assert_int_equal(g->n, N);
+    int roots = 1;
+    for (size_t i = 0; i < N; i++) {
+        int m = atoi(cs_genealogy_id(g, i) + 1);
+        assert_int_equal(g->pv[i], 100 * m);
+        assert_int_equal(g->line[i], 2 + g->file_order[i]); /* one row per member */
+        if (sponsor[m] < 0) {
+            assert_int_equal(g->parent[i], -1);
+            assert_true(roots); /* all roots come first */
+            continue;
+        }
+        roots = 0;
+        assert_true(g->parent[i] >= 0 && (size_t)g->parent[i] < i);
+        assert_int_equal(atoi(cs_genealogy_id(g, (size_t)g->parent[i]) + 1), sponsor[m]);
+        if (i > 0 && g->parent[i - 1] >= 0) {
+            /* parents never decrease (breadth-first); siblings are in order of first appearance */
+            assert_true(g->parent[i - 1] <= g->parent[i]);
+            if (g->parent[i - 1] == g->parent[i]) assert_true(g->file_order[i - 1] < g->file_order[i]);
+        }
+    }
+    cs_genealogy_free(g);
+#undef NEXT
+}
+
+/* ---- columns and values ---- */
+
+static void test_columns_and_defaults(void **state)
+{
+    (void)state;
+    cs_genealogy *g = load("retail,extra,bv,id,pv,sponsor\r\n" /* CRLF, any order, extra column */
+                           "5.5,?,,A,10,\r\n"                   /* empty bv: pv; retail 5.50 */
+                           ",?,3.25,B,1.5,A\r\n");              /* empty retail: 0 */
+    assert_non_null(g);
+    assert_true(g->has_bv && g->has_retail && !g->has_period && !g->has_join);
+    long a = find(g, "A"), b = find(g, "B");
+    assert_int_equal(g->pv[a], 1000), assert_int_equal(g->bv[a], 1000), assert_int_equal(g->retail[a], 550);
+    assert_int_equal(g->pv[b], 150), assert_int_equal(g->bv[b], 325), assert_int_equal(g->retail[b], 0);
+    assert_int_equal(g->total_bv[0], 1325);
+    cs_genealogy_free(g);
+}
+
+static void test_quoted_ids(void **state)
+{
+    (void)state;
+    /* the ids with "" escapes are unescaped into the reader's scratch buffer, and one is a sponsor
+     * before its own row; the line break inside quotes moves the later lines down */
+    cs_genealogy *g = load("id,sponsor,pv\n"
+                           "\"x\"\"y\",\"The \"\"Boss\"\"\",1\n"   /* line 2 */
+                           "\"Smith, J\",\"The \"\"Boss\"\"\",2\n" /* 3 */
+                           "\"two\nlines\",x\"\"y,3\n"             /* 4-5: x""y unquoted is invalid, on line 5 */
+                           "\"The \"\"Boss\"\"\",,4\n");           /* 6 */
+    assert_null(g);
+    assert_string_equal(msgs, "5: quote in the middle of an unquoted field\n");
+    g = load("id,sponsor,pv\n"
+             "\"x\"\"y\",\"The \"\"Boss\"\"\",1\n"
+             "\"Smith, J\",\"The \"\"Boss\"\"\",2\n"
+             "\"two\nlines\",\"x\"\"y\",3\n"
+             "\"The \"\"Boss\"\"\",,4\n");
+    assert_non_null(g);
+    assert_int_equal(g->n, 4);
+    assert_string_equal(cs_genealogy_id(g, 0), "The \"Boss\"");
+    assert_string_equal(cs_genealogy_id(g, 1), "x\"y");
+    assert_string_equal(cs_genealogy_id(g, 2), "Smith, J");
+    assert_string_equal(cs_genealogy_id(g, 3), "two\nlines");
+    assert_int_equal(g->parent[3], 1);
+    assert_int_equal(g->line[0], 6);
+    assert_int_equal(g->line[3], 4);
+    cs_genealogy_free(g);
+}
+
+/* ---- periods ---- */
+
+static void test_periods_numeric(void **state)
+{
+    (void)state;
+    /* every label is an integer: ordered as numbers, -1 2 9 10; a missing row is zero volume */
+    cs_genealogy *g = load("id,sponsor,pv,period\n"
+                           "A,,1,10\n"
+                           "A,,2,9\n"
+                           "B,A,3,2\n"
+                           "A,,4,-1\n"
+                           "B,A,5,10\n");
+    assert_non_null(g);
+    assert_int_equal(g->nperiods, 4);
+    const char *labels[] = {"-1", "2", "9", "10"};
+    for (int p = 0; p < 4; p++) assert_string_equal(g->period_label[p], labels[p]);
+    /* A = 0, B = 1; pv[p * n + i] */
+    const int64_t pv[] = {400, 0, 0, 300, 200, 0, 100, 500};
+    for (int c = 0; c < 8; c++) assert_int_equal(g->pv[c], pv[c]);
+    const int64_t total[] = {400, 300, 200, 600};
+    for (int p = 0; p < 4; p++) assert_int_equal(g->total_bv[p], total[p]);
+    /* no join_period: the first period with a row; A's is -1 (index 0), B's is 2 (index 1) */
+    assert_int_equal(g->join[0], 0), assert_int_equal(g->join[1], 1);
+    assert_true(cs_genealogy_is_new(g, 0, 0) && cs_genealogy_is_new(g, 1, 1) && !cs_genealogy_is_new(g, 1, 3));
+    cs_genealogy_free(g);
+}
+
+static void test_periods_text(void **state)
+{
+    (void)state;
+    /* "2024-1" is not an integer, so all labels sort as bytes: 2024-09 < 2024-1 < 2024-10 */
+    cs_genealogy *g = load("id,sponsor,pv,period\nA,,1,2024-10\nA,,2,2024-09\nA,,3,2024-1\n");
+    assert_non_null(g);
+    assert_string_equal(g->period_label[0], "2024-09");
+    assert_string_equal(g->period_label[1], "2024-1");
+    assert_string_equal(g->period_label[2], "2024-10");
+    assert_int_equal(g->pv[0], 200), assert_int_equal(g->pv[1], 300), assert_int_equal(g->pv[2], 100);
+    cs_genealogy_free(g);
+    /* one label that is not an integer makes "10" sort before "9" */
+    g = load("id,sponsor,pv,period\nA,,1,9\nA,,2,10\nA,,3,x\n");
+    assert_non_null(g);
+    assert_string_equal(g->period_label[0], "10");
+    assert_string_equal(g->period_label[1], "9");
+    assert_string_equal(g->period_label[2], "x");
+    cs_genealogy_free(g);
+    /* so does a join_period value that is not an integer: 1 < 10 < 2 as text */
+    g = load("id,sponsor,pv,period,join_period\nA,,1,2,\nA,,1,10,\nB,A,1,1,q\n");
+    assert_non_null(g);
+    assert_string_equal(g->period_label[0], "1");
+    assert_string_equal(g->period_label[1], "10");
+    assert_string_equal(g->period_label[2], "2");
+    /* "q" is after every label: B is never counted; A joins in its first period, "10" */
+    long a = find(g, "A"), b = find(g, "B");
+    assert_int_equal(g->join[a], 1), assert_int_equal(g->joined_in_file[a], 1);
+    assert_int_equal(g->join[b], 3), assert_int_equal(g->joined_in_file[b], 0);
+    cs_genealogy_free(g);
+}
+
+static void test_period_same_number(void **state)
+{
+    (void)state;
+    expect_errors("id,sponsor,pv,period\nA,,1,7\nA,,1,8\nB,A,1,007\n",
+                  "4: period '007' is the same number as period '7' (line 2)\n");
+}
+
+static void test_join(void **state)
+{
+    (void)state;
+    cs_genealogy *g = load("id,sponsor,pv,period,join_period\n"
+                           "A,,1,1,\n"   /* no value: first period with a row, 1 (index 0), new */
+                           "A,,1,3,\n"
+                           "B,A,1,3,\n"  /* no value: 3 (index 1), new then */
+                           "C,A,1,3,1\n" /* joined in 1 (index 0) although its first row is in 3 */
+                           "D,A,1,3,0\n" /* 0 is before the file: counted from 1, never new */
+                           "E,A,1,3,5\n" /* 5 is after the file: never counted (join = nperiods) */
+                           "F,A,1,4,2\n" /* 2 is not a period: counted from 3 (index 1), not new */
+                           "F,A,1,3,2\n");
+    assert_non_null(g);
+    assert_string_equal(msgs, "");
+    assert_int_equal(g->nperiods, 3); /* 1 3 4 */
+    assert_true(g->has_join);
+    const char *id[] = {"A", "B", "C", "D", "E", "F"};
+    const int32_t join[] = {0, 1, 0, 0, 3, 1};
+    const uint8_t joined[] = {1, 1, 1, 0, 0, 0};
+    for (int k = 0; k < 6; k++) {
+        long i = find(g, id[k]);
+        assert_int_equal(g->join[i], join[k]);
+        assert_int_equal(g->joined_in_file[i], joined[k]);
+    }
+    assert_true(cs_genealogy_is_new(g, (size_t)find(g, "C"), 0));
+    assert_false(cs_genealogy_is_new(g, (size_t)find(g, "D"), 0));
+    cs_genealogy_free(g);
+}
+
+/* ---- errors ---- */
+
+static void test_empty_inputs(void **state)
+{
+    (void)state;
+    expect_errors("", "0: empty file\n");
+    expect_errors("\xEF\xBB\xBF", "0: empty file\n");
+    expect_errors("id,sponsor,pv\n", "0: no members\n");
+    expect_errors("id,sponsor,pv\n\n\n", "0: no members\n");
+}
+
+static void test_header_errors(void **state)
+{
+    (void)state;
+    expect_errors("id,sponsor\nA,\n", "1: missing required column 'pv'\n");
+    expect_errors("ID,sponsor,PV\nA,,1\n",
+                  "1: missing required column 'id' (did you mean 'ID'?)\n"
+                  "1: missing required column 'pv' (did you mean 'PV'?)\n");
+    expect_errors("id,sponsr,pv\nA,,1\n", "1: missing required column 'sponsor' (did you mean 'sponsr'?)\n");
+}
+
+static void test_duplicate_columns(void **state)
+{
+    (void)state;
+    expect_errors("id,sponsor,pv,pv\nA,,1,1\n", "1: duplicate column 'pv'\n");
+    expect_errors("id,note,sponsor,pv,note\nA,,,1,\n", "1: duplicate column 'note'\n");
+    /* a header with "bv" but no "pv": bv is not offered as a suggestion for pv */
+    expect_errors("id,sponsor,bv\nA,,1\n", "1: missing required column 'pv'\n");
+}
+
+static void test_record_errors(void **state)
+{
+    (void)state;
+    expect_errors("id,sponsor,pv\nA,,1\nB,A\n", "3: row has 2 fields, but the header has 3\n");
+    expect_errors("id,sponsor,pv\nA,,1\n\"B,A,1\nC,A,1\n", "3: unterminated quoted field\n");
+    expect_errors("id,sponsor,pv\nA,,1\nB\xff,A,1\n", "3: invalid utf-8\n");
+    expect_errors("id,sponsor,pv\nA,,1\nB,A,1\"\n", "3: quote in the middle of an unquoted field\n");
+    /* a row that could not be read may be someone's sponsor, so no sponsor checks follow */
+    expect_errors("id,sponsor,pv\nA,,1\nB,A\nC,B,1\n", "3: row has 2 fields, but the header has 3\n");
+}
+
+static void test_empty_id_and_period(void **state)
+{
+    (void)state;
+    expect_errors("id,sponsor,pv\nA,,1\n,A,1\n", "3: empty id\n");
+    expect_errors("id,sponsor,pv,period\nA,,1,1\nB,A,1,\n", "3: empty period\n");
+}
+
+static void test_duplicates(void **state)
+{
+    (void)state;
+    expect_errors("id,sponsor,pv\nA,,1\nB,A,1\nA,,2\n", "4: duplicate row for member 'A' in period 1 (first at line 2)\n");
+    expect_errors("id,sponsor,pv,period\nA,,1,2024-01\nA,,1,2024-02\nA,,3,2024-01\n",
+                  "4: duplicate row for member 'A' in period 2024-01 (first at line 2)\n");
+    /* the same id in different periods is fine; in the same period twice more, two errors */
+    expect_errors("id,sponsor,pv,period\nA,,1,1\nA,,1,2\nA,,1,1\nA,,1,1\n",
+                  "4: duplicate row for member 'A' in period 1 (first at line 2)\n"
+                  "5: duplicate row for member 'A' in period 1 (first at line 2)\n");
+}
+
+static void test_unknown_sponsor(void **state)
+{
+    (void)state;
+    expect_errors("id,sponsor,pv\nA,,1\nB,A,1\nC,Q,1\nD,C,1\n", "4: unknown sponsor 'Q' of member 'C'\n");
+}
+
+static void test_changes_between_rows(void **state)
+{
+    (void)state;
+    expect_errors("id,sponsor,pv,period\nA,,1,1\nB,,1,1\nC,A,1,1\nC,B,1,2\nC,,1,3\n",
+                  "5: member 'C' has sponsor 'B' here but 'A' at line 4\n"
+                  "6: member 'C' has sponsor '' here but 'A' at line 4\n");
+    expect_errors("id,sponsor,pv,period,join_period\nA,,1,1,1\nA,,1,2,2\nA,,1,3,\n",
+                  "3: member 'A' has join_period '2' here but '1' at line 2\n"
+                  "4: member 'A' has join_period '' here but '1' at line 2\n");
+}
+
+static void test_cycles(void **state)
+{
+    (void)state;
+    /* A -> C -> B -> A is a cycle; D hangs below it and is not reported; E sponsors itself */
+    expect_errors("id,sponsor,pv\nR,,1\nA,C,1\nB,A,1\nC,B,1\nD,C,1\nE,E,1\n",
+                  "3: member 'A' is in a sponsorship cycle\n"
+                  "4: member 'B' is in a sponsorship cycle\n"
+                  "5: member 'C' is in a sponsorship cycle\n"
+                  "7: member 'E' is in a sponsorship cycle\n");
+    /* a member below an unknown sponsor is not in a cycle */
+    expect_errors("id,sponsor,pv\nA,Z,1\nB,A,1\n", "2: unknown sponsor 'Z' of member 'A'\n");
+}
+
+static void test_bad_volumes(void **state)
+{
+    (void)state;
+    expect_errors("id,sponsor,pv,bv,retail\n"
+                  "A,,-5,1,1\n"
+                  "B,A,nan,1,1\n"
+                  "C,A,1e5,1,1\n"
+                  "D,A,1.234,1,1\n"
+                  "E,A,1000000000000000000000000000000,1,1\n"
+                  "F,A,,1,1\n"
+                  "G,A,1,x,1\n"
+                  "H,A,1,1,-0.01\n"
+                  "I,A,inf,,\n",
+                  "2: invalid pv '-5': negative\n"
+                  "3: invalid pv 'nan': not a finite number\n"
+                  "4: invalid pv '1e5': not a decimal number\n"
+                  "5: invalid pv '1.234': too many decimals\n"
+                  "6: invalid pv '1000000000000000000000000000000': out of range\n"
+                  "7: invalid pv '': not a decimal number\n"
+                  "8: invalid bv 'x': not a decimal number\n"
+                  "9: invalid retail '-0.01': negative\n"
+                  "10: invalid pv 'inf': not a finite number\n");
+}
+
+static void test_total_overflow(void **state)
+{
+    (void)state;
+    /* 10^16 units = 10^18 hundredths, the largest volume; nine of them fit in int64 (max about
+     * 9.22 * 10^18), the tenth does not */
+    char csv[1024];
+    char *p = csv + sprintf(csv, "id,sponsor,pv\n");
+    for (int i = 0; i < 10; i++) p += sprintf(p, "m%d,,10000000000000000\n", i);
+    expect_errors(csv, "11: total bv of period 1 overflows\n");
+    csv[strlen(csv) - strlen("m9,,10000000000000000\n")] = '\0';
+    cs_genealogy *g = load(csv);
+    assert_non_null(g);
+    assert_int_equal(g->total_bv[0], INT64_C(9000000000000000000));
+    cs_genealogy_free(g);
+}
+
+static void test_errors_in_line_order(void **state)
+{
+    (void)state;
+    /* found by different stages (reading, tree, rows) but reported by line */
+    expect_errors("id,sponsor,pv\n"
+                  "A,Q,1\n"  /* 2: unknown sponsor (tree) */
+                  "B,,x\n"   /* 3: bad pv (reading) */
+                  "C,C,1\n"  /* 4: cycle (tree) */
+                  "B,,1\n",  /* 5: duplicate (reading) */
+                  "2: unknown sponsor 'Q' of member 'A'\n"
+                  "3: invalid pv 'x': not a decimal number\n"
+                  "4: member 'C' is in a sponsorship cycle\n"
+                  "5: duplicate row for member 'B' in period 1 (first at line 3)\n");
+}
+
+static void test_ids_in_messages(void **state)
+{
+    (void)state;
+    /* control characters are escaped so a message stays on one line; long ids are cut */
+    expect_errors("id,sponsor,pv\n\"a\tb\",,1\n\"a\tb\",,1\n", "3: duplicate row for member 'a\\x09b' in period 1 (first at line 2)\n");
+    char csv[512], want[512];
+    char id[101];
+    memset(id, 'x', 100);
+    id[100] = '\0';
+    snprintf(csv, sizeof csv, "id,sponsor,pv\nA,%s,1\n", id);
+    snprintf(want, sizeof want, "2: unknown sponsor '%.60s...' of member 'A'\n", id);
+    expect_errors(csv, want);
+}
+
+static void test_diag_limit(void **state)
+{
+    (void)state;
+    char *csv = malloc(20 + 300 * 4);
+    char *p = csv + sprintf(csv, "id,sponsor,pv\n");
+    for (int i = 0; i < 300; i++) p += sprintf(p, ",,1\n");
+    cs_diags d;
+    cs_diags_init(&d);
+    assert_null(cs_genealogy_load_buffer(csv, strlen(csv), "g.csv", &d));
+    assert_int_equal(d.nerrors, 300);
+    assert_int_equal(d.n, CS_DIAGS_MAX);
+    assert_int_equal(d.ndropped, 300 - CS_DIAGS_MAX);
+    assert_int_equal(d.items[0].line, 2);
+    assert_int_equal(d.items[CS_DIAGS_MAX - 1].line, CS_DIAGS_MAX + 1);
+    cs_diags_free(&d);
+    free(csv);
+}
+
+static void test_load_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_genealogy_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *csv = "id,sponsor,pv\nB,A,2\nA,,1\n";
+    assert_int_equal(write(fd, csv, strlen(csv)), (ssize_t)strlen(csv));
+    close(fd);
+    cs_diags d;
+    cs_diags_init(&d);
+    cs_genealogy *g = cs_genealogy_load_file(path, &d);
+    assert_non_null(g);
+    assert_int_equal(g->n, 2);
+    assert_string_equal(cs_genealogy_id(g, 0), "A");
+    cs_genealogy_free(g);
+    fd = open(path, O_WRONLY | O_TRUNC);
+    close(fd);
+    assert_null(cs_genealogy_load_file(path, &d)); /* an empty file is not mapped */
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.items[0].msg, "empty file");
+    unlink(path);
+    assert_null(cs_genealogy_load_file(path, &d));
+    assert_int_equal(d.n, 2);
+    assert_int_equal(d.items[1].line, 0);
+    assert_string_equal(d.items[1].msg, "cannot open: No such file or directory");
+    cs_diags_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_breadth_first),        cmocka_unit_test(test_shuffled_forest),
+        cmocka_unit_test(test_columns_and_defaults), cmocka_unit_test(test_quoted_ids),
+        cmocka_unit_test(test_periods_numeric),      cmocka_unit_test(test_periods_text),
+        cmocka_unit_test(test_period_same_number),   cmocka_unit_test(test_join),
+        cmocka_unit_test(test_empty_inputs),         cmocka_unit_test(test_header_errors),
+        cmocka_unit_test(test_duplicate_columns),    cmocka_unit_test(test_record_errors),
+        cmocka_unit_test(test_empty_id_and_period),  cmocka_unit_test(test_duplicates),
+        cmocka_unit_test(test_unknown_sponsor),      cmocka_unit_test(test_changes_between_rows),
+        cmocka_unit_test(test_cycles),               cmocka_unit_test(test_bad_volumes),
+        cmocka_unit_test(test_total_overflow),       cmocka_unit_test(test_errors_in_line_order),
+        cmocka_unit_test(test_ids_in_messages),      cmocka_unit_test(test_diag_limit),
+        cmocka_unit_test(test_load_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
