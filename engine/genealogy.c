@@ -1037,6 +1037,13 @@ static int scatter_rows(loader *L, cs_genealogy *g, int32_t *join)
             continue;
         }
         if (row_at) row_at[p * n + r] = (uint32_t)k;
+        int32_t jl = L->ent[L->row_ent[k]].join;
+        if (jl >= 0 && (int32_t)p < join[r]) { /* a member cannot buy before joining */
+            char a[SHOW_CAP], b[SHOW_CAP], c[SHOW_CAP];
+            errlist_add(&L->err, L->row_line[k], "member '%s' has a row in period %s, before its join_period %s",
+                        id_of(L, (uint32_t)r, a), show_entry(&L->periods, L->sorted[p], b), show_entry(&L->joins, jl, c));
+            continue;
+        }
         int64_t bv = L->row_bv ? L->row_bv[k] : L->row_pv[k];
         if (!overflow[p] && __builtin_add_overflow(total[p], bv, &total[p])) {
             overflow[p] = 1;

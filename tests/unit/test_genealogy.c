@@ -236,15 +236,15 @@ static void test_periods_text(void **state)
     assert_string_equal(g->period_label[2], "x");
     cs_genealogy_free(g);
     /* so does a join_period value that is not an integer: 1 < 10 < 2 as text */
-    g = load("id,sponsor,pv,period,join_period\nA,,1,2,\nA,,1,10,\nB,A,1,1,q\n");
+    g = load("id,sponsor,pv,period,join_period\nA,,1,2,\nA,,1,10,\nB,A,1,1,0x\n");
     assert_non_null(g);
     assert_string_equal(g->period_label[0], "1");
     assert_string_equal(g->period_label[1], "10");
     assert_string_equal(g->period_label[2], "2");
-    /* "q" is after every label: B is never counted; A joins in its first period, "10" */
+    /* "0x" is before every label: B is counted from "1" but never new; A joins in its first period, "10" */
     long a = find(g, "A"), b = find(g, "B");
     assert_int_equal(g->join[a], 1), assert_int_equal(g->joined_in_file[a], 1);
-    assert_int_equal(g->join[b], 3), assert_int_equal(g->joined_in_file[b], 0);
+    assert_int_equal(g->join[b], 0), assert_int_equal(g->joined_in_file[b], 0);
     cs_genealogy_free(g);
 }
 
@@ -264,17 +264,16 @@ static void test_join(void **state)
                            "B,A,1,3,\n"  /* no value: 3 (index 1), new then */
                            "C,A,1,3,1\n" /* joined in 1 (index 0) although its first row is in 3 */
                            "D,A,1,3,0\n" /* 0 is before the file: counted from 1, never new */
-                           "E,A,1,3,5\n" /* 5 is after the file: never counted (join = nperiods) */
                            "F,A,1,4,2\n" /* 2 is not a period: counted from 3 (index 1), not new */
                            "F,A,1,3,2\n");
     assert_non_null(g);
     assert_string_equal(msgs, "");
     assert_int_equal(g->nperiods, 3); /* 1 3 4 */
     assert_true(g->has_join);
-    const char *id[] = {"A", "B", "C", "D", "E", "F"};
-    const int32_t join[] = {0, 1, 0, 0, 3, 1};
-    const uint8_t joined[] = {1, 1, 1, 0, 0, 0};
-    for (int k = 0; k < 6; k++) {
+    const char *id[] = {"A", "B", "C", "D", "F"};
+    const int32_t join[] = {0, 1, 0, 0, 1};
+    const uint8_t joined[] = {1, 1, 1, 0, 0};
+    for (int k = 0; k < 5; k++) {
         long i = find(g, id[k]);
         assert_int_equal(g->join[i], join[k]);
         assert_int_equal(g->joined_in_file[i], joined[k]);
@@ -282,6 +281,9 @@ static void test_join(void **state)
     assert_true(cs_genealogy_is_new(g, (size_t)find(g, "C"), 0));
     assert_false(cs_genealogy_is_new(g, (size_t)find(g, "D"), 0));
     cs_genealogy_free(g);
+    /* a row before the join: 5 is after every period of the file, so E's row in 3 is too early */
+    expect_errors("id,sponsor,pv,period,join_period\nA,,1,1,\nA,,1,3,\nE,A,1,3,5\n",
+                  "4: member 'E' has a row in period 3, before its join_period 5\n");
 }
 
 /* ---- errors ---- */
