@@ -16,11 +16,10 @@
  *
  * Large inputs are bound by memory, not by parsing: the hash slots and id records are read at
  * random, so rows are resolved in batches that prefetch them, the big arrays ask for huge pages,
- * and a file is mapped rather than copied.
+ * and a file is mapped rather than copied (bigmem.h).
  *
  * Errors are collected with their lines and passed to the caller sorted by line, so that the
  * messages read in file order whichever stage found them. */
-#define _DEFAULT_SOURCE /* MADV_HUGEPAGE, where there is one */
 #include "genealogy.h"
 
 #include <errno.h>
@@ -32,40 +31,12 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "bigmem.h"
 #include "csv.h"
 #include "money.h"
 
 #define NONE UINT32_MAX
 #define ERRORS_KEPT 10000 /* errors sorted before reporting; more are only counted */
-
-/* ---- large arrays ----
- *
- * The big tables are read at random (the hash slots, the id records, the per-member arrays), and
- * with 4 KiB pages nearly every such read misses the TLB as well as the cache.  Huge pages, where
- * the system offers them on request (Linux "transparent huge pages" in madvise mode), cut those
- * misses and the page faults of first use; elsewhere this is plain malloc. */
-
-#define HUGE_PAGE ((uintptr_t)2 << 20)
-
-static void *advise_huge(void *p, size_t size)
-{
-#ifdef MADV_HUGEPAGE
-    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1), e = ((uintptr_t)p + size) & ~(HUGE_PAGE - 1);
-    if (p && e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-    (void)size;
-#endif
-    return p;
-}
-
-static void *big_malloc(size_t n, size_t size)
-{
-    if (n > SIZE_MAX / size) return NULL;
-    size_t bytes = n * size;
-    return advise_huge(malloc(bytes ? bytes : 1), bytes);
-}
-
-static void *big_calloc(size_t n, size_t size) { return advise_huge(calloc(n ? n : 1, size), n * size); }
 
 /* ---- string table ----
  *
@@ -122,9 +93,9 @@ static int strtab_init(strtab *t, size_t nslots, size_t nstrings, size_t arena)
 {
     memset(t, 0, sizeof *t);
     size_t n = pow2_at_least(2 * nslots);
-    t->slot = big_calloc(n, sizeof *t->slot);
-    t->off = big_malloc(nstrings + 1, sizeof *t->off);
-    t->arena = big_malloc(arena ? arena : 1, 1);
+    t->slot = cs_big_calloc(n, sizeof *t->slot);
+    t->off = cs_big_malloc(nstrings + 1, sizeof *t->off);
+    t->arena = cs_big_malloc(arena ? arena : 1, 1);
     if (!t->slot || !t->off || !t->arena) return -1;
     t->mask = n - 1;
     t->ocap = nstrings + 1;
@@ -155,7 +126,7 @@ static void slot_put(uint64_t *slot, size_t mask, uint64_t h, size_t rec)
 static int strtab_rehash(strtab *t)
 {
     size_t nslots = 2 * (t->mask + 1);
-    uint64_t *slot = big_calloc(nslots, sizeof *slot);
+    uint64_t *slot = cs_big_calloc(nslots, sizeof *slot);
     if (!slot) return -1;
     for (size_t i = 0; i < t->n; i++)
         slot_put(slot, nslots - 1, hash_bytes(strtab_str(t, i), strtab_len(t, i)), t->off[i] - REC_HDR);
@@ -459,15 +430,15 @@ static int reserve(loader *L, size_t lines, size_t bytes)
     size_t ids = 2 * lines + 2;
     if (lines >= NONE) return -1; /* rows are numbered in uint32 */
     if (strtab_init(&L->ids, lines < (1u << 24) ? lines : (1u << 24), ids, bytes + ids * (REC_HDR + 1))) return -1;
-    L->ent = big_malloc(ids, sizeof *L->ent);
+    L->ent = cs_big_malloc(ids, sizeof *L->ent);
     L->ent_cap = ids;
-    L->by_rank = big_malloc(lines, sizeof *L->by_rank);
-    L->row_ent = big_malloc(lines, sizeof *L->row_ent);
-    L->row_line = big_malloc(lines, sizeof *L->row_line);
-    L->row_pv = big_malloc(lines, sizeof *L->row_pv);
-    if (L->col[COL_PERIOD] >= 0) L->row_period = big_malloc(lines, sizeof *L->row_period);
-    if (L->col[COL_BV] >= 0) L->row_bv = big_malloc(lines, sizeof *L->row_bv);
-    if (L->col[COL_RETAIL] >= 0) L->row_retail = big_malloc(lines, sizeof *L->row_retail);
+    L->by_rank = cs_big_malloc(lines, sizeof *L->by_rank);
+    L->row_ent = cs_big_malloc(lines, sizeof *L->row_ent);
+    L->row_line = cs_big_malloc(lines, sizeof *L->row_line);
+    L->row_pv = cs_big_malloc(lines, sizeof *L->row_pv);
+    if (L->col[COL_PERIOD] >= 0) L->row_period = cs_big_malloc(lines, sizeof *L->row_period);
+    if (L->col[COL_BV] >= 0) L->row_bv = cs_big_malloc(lines, sizeof *L->row_bv);
+    if (L->col[COL_RETAIL] >= 0) L->row_retail = cs_big_malloc(lines, sizeof *L->row_retail);
     if (strtab_init(&L->periods, 16, 16, 256) || strtab_init(&L->joins, 16, 16, 256)) return -1;
     if (!L->ent || !L->by_rank || !L->row_ent || !L->row_line || !L->row_pv) return -1;
     if ((L->col[COL_PERIOD] >= 0 && !L->row_period) || (L->col[COL_BV] >= 0 && !L->row_bv) ||
@@ -846,7 +817,7 @@ static const char *id_of(const loader *L, uint32_t rank, char out[SHOW_CAP])
 /* up[rank]: the sponsor's rank, -1 for a root, -2 (and an error) for a sponsor with no row. */
 static int link_sponsors(loader *L)
 {
-    L->up = big_malloc(L->n, sizeof *L->up);
+    L->up = cs_big_malloc(L->n, sizeof *L->up);
     if (!L->up) return -1;
     for (size_t r = 0; r < L->n; r++) {
         if (r + AHEAD < L->n) {
@@ -891,9 +862,9 @@ static void list_recruits(const int32_t *up, size_t n, uint32_t *first, uint32_t
 static int breadth_first(loader *L)
 {
     size_t n = L->n, tail = 0;
-    uint32_t *first = big_malloc(n + 1, sizeof *first), *kids = big_malloc(n, sizeof *kids);
-    L->order = big_malloc(n, sizeof *L->order);
-    L->pos = big_malloc(n, sizeof *L->pos);
+    uint32_t *first = cs_big_malloc(n + 1, sizeof *first), *kids = cs_big_malloc(n, sizeof *kids);
+    L->order = cs_big_malloc(n, sizeof *L->order);
+    L->pos = cs_big_malloc(n, sizeof *L->pos);
     if (!first || !kids || !L->order || !L->pos) {
         free(first);
         free(kids);
@@ -974,15 +945,15 @@ static int alloc_store(cs_genealogy *g, size_t n, size_t np)
 {
     size_t cells;
     if (__builtin_mul_overflow(n, np, &cells) || cells > SIZE_MAX / sizeof(int64_t)) return -1;
-    g->parent = big_malloc(n, sizeof *g->parent);
-    g->id_off = big_malloc(n, sizeof *g->id_off);
-    g->file_order = big_malloc(n, sizeof *g->file_order);
-    g->line = big_malloc(n, sizeof *g->line);
-    g->join = big_malloc(n, sizeof *g->join);
-    g->joined_in_file = big_malloc(n, 1);
-    g->pv = big_calloc(cells, sizeof *g->pv); /* a member with no row in a period has zero volume then */
-    g->bv = big_calloc(cells, sizeof *g->bv);
-    g->retail = big_calloc(cells, sizeof *g->retail);
+    g->parent = cs_big_malloc(n, sizeof *g->parent);
+    g->id_off = cs_big_malloc(n, sizeof *g->id_off);
+    g->file_order = cs_big_malloc(n, sizeof *g->file_order);
+    g->line = cs_big_malloc(n, sizeof *g->line);
+    g->join = cs_big_malloc(n, sizeof *g->join);
+    g->joined_in_file = cs_big_malloc(n, 1);
+    g->pv = cs_big_calloc(cells, sizeof *g->pv); /* a member with no row in a period has zero volume then */
+    g->bv = cs_big_calloc(cells, sizeof *g->bv);
+    g->retail = cs_big_calloc(cells, sizeof *g->retail);
     g->total_bv = calloc(np, sizeof *g->total_bv);
     return g->parent && g->id_off && g->file_order && g->line && g->join && g->joined_in_file && g->pv && g->bv &&
                    g->retail && g->total_bv
@@ -1022,7 +993,7 @@ static void report_duplicate(loader *L, size_t k, size_t p, uint32_t first_row)
 static int scatter_rows(loader *L, cs_genealogy *g, int32_t *join)
 {
     size_t n = L->n, np = L->nperiods, cells = n * np; /* alloc_store or the caller checked n * np */
-    uint32_t *row_at = L->row_period ? big_malloc(cells, sizeof *row_at) : NULL; /* the row that filled each cell */
+    uint32_t *row_at = L->row_period ? cs_big_malloc(cells, sizeof *row_at) : NULL; /* the row that filled each cell */
     int64_t *total = calloc(np, sizeof *total);
     uint8_t *overflow = calloc(np, 1);
     if ((L->row_period && !row_at) || !total || !overflow) {
@@ -1103,8 +1074,8 @@ static cs_genealogy *build(loader *L)
         tree_ok = L->nreached == L->n;
     }
     cs_genealogy *g = calloc(1, sizeof *g);
-    int32_t *join = big_malloc(L->n, sizeof *join);
-    uint8_t *joined = big_malloc(L->n, 1);
+    int32_t *join = cs_big_malloc(L->n, sizeof *join);
+    uint8_t *joined = cs_big_malloc(L->n, 1);
     if (!g || !join || !joined) goto fail;
     int store = tree_ok && !L->err.total;
     if (store && alloc_store(g, L->n, L->nperiods)) goto fail;

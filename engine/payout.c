@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "money.h"
 
 typedef __int128 i128;
@@ -26,17 +27,17 @@ cs_payout *cs_payout_new(const cs_plan *p, size_t n)
     po->n = n;
     po->nbonuses = p->nbonuses;
     po->vec_width = vec_width(p);
-    po->amount = calloc(m * (p->nbonuses ? p->nbonuses : 1), sizeof *po->amount);
+    po->amount = cs_big_calloc(m * (p->nbonuses ? p->nbonuses : 1), sizeof *po->amount);
     po->bonus_total = calloc(p->nbonuses ? p->nbonuses : 1, sizeof *po->bonus_total);
-    po->active = calloc(m, 1);
-    po->rank = malloc(m * sizeof *po->rank);
-    po->gv = malloc(m * sizeof *po->gv);
-    po->title = malloc(m * sizeof *po->title);
-    po->submax = malloc(m * sizeof *po->submax);
-    po->broken = calloc(m, 1);
-    po->vec = malloc(m * po->vec_width * sizeof *po->vec);
-    po->src = malloc(m * sizeof *po->src);
-    po->takes = malloc(m);
+    po->active = cs_big_calloc(m, 1);
+    po->rank = cs_big_malloc(m, sizeof *po->rank);
+    po->gv = cs_big_malloc(m, sizeof *po->gv);
+    po->title = cs_big_malloc(m, sizeof *po->title);
+    po->submax = cs_big_malloc(m, sizeof *po->submax);
+    po->broken = cs_big_calloc(m, 1);
+    po->vec = cs_big_malloc(m * po->vec_width, sizeof *po->vec);
+    po->src = cs_big_malloc(m, sizeof *po->src);
+    po->takes = cs_big_malloc(m, 1);
     if (!po->amount || !po->bonus_total || !po->rank || !po->gv || !po->title || !po->submax || !po->broken ||
         !po->vec || !po->src || !po->takes || !po->active) {
         cs_payout_free(po);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "money.h"
 #include "replay.h"
 
@@ -14,16 +15,16 @@ static int alloc_store(cs_genealogy *g, size_t n, size_t np)
     g->n = n;
     g->nperiods = np;
     g->period_label = calloc(np, sizeof *g->period_label);
-    g->parent = malloc(m * sizeof *g->parent);
+    g->parent = cs_big_malloc(m, sizeof *g->parent);
     g->id_buf = malloc(m * 12);
     g->id_off = malloc(m * sizeof *g->id_off);
     g->file_order = malloc(m * sizeof *g->file_order);
     g->line = calloc(m, sizeof *g->line);
     g->join = malloc(m * sizeof *g->join);
     g->joined_in_file = malloc(m);
-    g->pv = calloc(m * np, sizeof *g->pv);
-    g->bv = calloc(m * np, sizeof *g->bv);
-    g->retail = calloc(m * np, sizeof *g->retail);
+    g->pv = cs_big_calloc(m * np, sizeof *g->pv);
+    g->bv = cs_big_calloc(m * np, sizeof *g->bv);
+    g->retail = cs_big_calloc(m * np, sizeof *g->retail);
     g->total_bv = calloc(np, sizeof *g->total_bv);
     if (!g->period_label || !g->parent || !g->id_buf || !g->id_off || !g->file_order || !g->line || !g->join ||
         !g->joined_in_file || !g->pv || !g->bv || !g->retail || !g->total_bv)

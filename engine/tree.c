@@ -1,5 +1,7 @@
 #include "tree.h"
 
+#include "bigmem.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,8 +11,8 @@ int cs_tree_init(cs_tree *t, size_t n, const int32_t *parent)
     if (n >= UINT32_MAX) return -1;
     t->n = n;
     t->parent = parent;
-    t->child_off = calloc(n + 1, sizeof *t->child_off);
-    t->child = malloc((n ? n : 1) * sizeof *t->child);
+    t->child_off = cs_big_calloc(n + 1, sizeof *t->child_off);
+    t->child = cs_big_malloc(n, sizeof *t->child);
     if (!t->child_off || !t->child) goto fail;
     /* counting sort of members by sponsor: keeps recruits in index order */
     for (size_t i = 0; i < n; i++) {
@@ -19,7 +21,7 @@ int cs_tree_init(cs_tree *t, size_t n, const int32_t *parent)
         if (p >= 0) t->child_off[p + 1]++;
     }
     for (size_t i = 0; i < n; i++) t->child_off[i + 1] += t->child_off[i];
-    uint32_t *fill = malloc((n ? n : 1) * sizeof *fill);
+    uint32_t *fill = cs_big_malloc(n, sizeof *fill);
     if (!fill) goto fail;
     memcpy(fill, t->child_off, n * sizeof *fill);
     for (size_t i = 0; i < n; i++)
