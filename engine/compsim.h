@@ -20,6 +20,7 @@
 #include "replay.h"
 #include "tree.h"
 
-#define CS_VERSION COMPSIM_VERSION
+/* The library's version, e.g. "0.1.0". */
+const char *cs_version(void);
 
 #endif

@@ -122,7 +122,7 @@ int main(int argc, char **argv)
     if (argc < 2) return bad_usage("no command given", NULL, usage_main);
     const char *cmd = argv[1];
     if (is_help(cmd)) return fputs(usage_main, stdout), 0;
-    if (!strcmp(cmd, "--version")) return printf("compsim %s\n", CS_VERSION), 0;
+    if (!strcmp(cmd, "--version")) return printf("compsim %s\n", cs_version()), 0;
     if (!strcmp(cmd, "check")) return cmd_check(argc - 2, argv + 2);
     if (!strcmp(cmd, "payout")) return cmd_payout(argc - 2, argv + 2);
     return bad_usage("unknown command", cmd, usage_main);
