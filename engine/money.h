@@ -45,6 +45,8 @@ int cs_format_cents(char *buf, int64_t cents);
  * payout line.  Returns -1 if the result does not fit in CS_AMOUNT_MAX. */
 static inline int64_t cs_round_micro(__int128 x)
 {
+    /* almost every line fits in 64 bits, where division by a constant is a multiplication */
+    if (x >= 0 && x <= (__int128)(INT64_MAX - CS_PPM_ONE)) return ((int64_t)x + CS_PPM_ONE / 2) / CS_PPM_ONE;
     __int128 r = (x + CS_PPM_ONE / 2) / CS_PPM_ONE;
     return r > (__int128)CS_AMOUNT_MAX ? -1 : (int64_t)r;
 }

@@ -71,119 +71,194 @@ static int overflow(cs_diags *d, const cs_bonus *b)
     return -1;
 }
 
+/* Sum of n non-negative amounts, across threads.  Because no term is negative, the sum overflows in
+ * some order exactly when it overflows in every order, so the verdict and the total do not depend
+ * on the thread count. */
+static int checked_sum(const int64_t *a, size_t n, int64_t *out)
+{
+    int64_t total = 0;
+    int bad = 0;
+#pragma omp parallel
+    {
+        int64_t s = 0;
+        int ovf = 0;
+#pragma omp for schedule(static) nowait
+        for (size_t i = 0; i < n; i++) ovf |= __builtin_add_overflow(s, a[i], &s);
+#pragma omp critical(cs_checked_sum)
+        bad |= ovf || __builtin_add_overflow(total, s, &total);
+    }
+    *out = total;
+    return bad ? -1 : 0;
+}
+
+/* What one bottom-up pass needs; each pass is a cs_range_fn over it (see cs_tree_bottom_up). */
+typedef struct {
+    cs_payout *po;
+    const cs_plan *p;
+    const cs_bonus *b;
+    const cs_tree *t;
+    const int64_t *pv, *bv;
+    const int64_t *src; /* level bonuses: the amount each member is a source of */
+    int64_t *out;
+    int narrow; /* level bonuses: every rate x amount sum fits in 64 bits */
+} pass;
+
 /* ---- ranks ----------------------------------------------------------------------------------- */
 
-static int rank_holds(const cs_rank *rk, const cs_payout *po, const cs_tree *t, size_t i, int64_t pv, int64_t gv,
-                      int32_t nactive)
+/* What a member's rank rules look at, gathered in one pass over its recruits. */
+typedef struct {
+    int64_t pv, gv;
+    int32_t nactive;
+    int32_t legs_at_least[CS_MAX_RANKS + 1]; /* [r]: recruits whose subtree holds rank >= r */
+} rank_facts;
+
+static int rank_holds(const cs_rank *rk, const cs_payout *po, const cs_tree *t, size_t i, const rank_facts *f)
 {
-    if (pv < rk->pv || nactive < rk->active_frontline) return 0;
-    const int32_t *ch = t->child + t->child_off[i];
-    size_t nch = t->child_off[i + 1] - t->child_off[i];
-    if (rk->gv > 0) {
-        if (gv < rk->gv) return 0;
-        if (rk->max_leg_ppm > 0) {
-            /* in millionths, so that "at most s of G" needs no rounding */
-            i128 cap = (i128)rk->max_leg_ppm * rk->gv, q = (i128)pv * CS_PPM_ONE;
-            for (size_t k = 0; k < nch; k++) {
-                int32_t c = ch[k];
-                i128 leg = po->broken[c] ? 0 : (i128)po->gv[c] * CS_PPM_ONE;
-                q += leg < cap ? leg : cap;
-            }
-            if (q < (i128)rk->gv * CS_PPM_ONE) return 0;
+    if (f->pv < rk->pv || f->nactive < rk->active_frontline || f->gv < rk->gv) return 0;
+    for (size_t l = 0; l < rk->nlegs; l++)
+        if (f->legs_at_least[rk->legs[l].rank] < rk->legs[l].count) return 0;
+    if (rk->gv > 0 && rk->max_leg_ppm > 0) {
+        /* in millionths, so that "at most s of G" needs no rounding */
+        i128 cap = (i128)rk->max_leg_ppm * rk->gv, q = (i128)f->pv * CS_PPM_ONE;
+        for (uint32_t k = t->child_off[i]; k < t->child_off[i + 1]; k++) {
+            int32_t c = t->child[k];
+            i128 leg = po->broken[c] ? 0 : (i128)po->gv[c] * CS_PPM_ONE;
+            q += leg < cap ? leg : cap;
         }
-    }
-    for (size_t l = 0; l < rk->nlegs; l++) {
-        int32_t have = 0;
-        for (size_t k = 0; k < nch; k++) have += po->submax[ch[k]] >= rk->legs[l].rank;
-        if (have < rk->legs[l].count) return 0;
+        if (q < (i128)rk->gv * CS_PPM_ONE) return 0;
     }
     return 1;
 }
 
-/* Group volume, paid-as rank and breakaway, bottom-up. */
-static void settle_ranks(cs_payout *po, const cs_plan *p, const cs_tree *t, const int64_t *pv)
+static void count_legs(const cs_payout *po, const cs_tree *t, size_t i, size_t nranks, rank_facts *f)
 {
-    for (size_t i = t->n; i-- > 0;) {
-        int64_t gv = pv[i];
+    int32_t *at = f->legs_at_least;
+    memset(at, 0, (nranks + 1) * sizeof *at);
+    for (uint32_t k = t->child_off[i]; k < t->child_off[i + 1]; k++) {
+        int32_t s = po->submax[t->child[k]];
+        if (s >= 0) at[s]++;
+    }
+    for (size_t r = nranks; r-- > 1;) at[r - 1] += at[r];
+}
+
+/* Group volume, paid-as rank and breakaway of members hi-1 down to lo. */
+static int settle_range(void *vp, size_t lo, size_t hi)
+{
+    const pass *ps = vp;
+    cs_payout *po = ps->po;
+    const cs_plan *p = ps->p;
+    const cs_tree *t = ps->t;
+    int any_legs = 0;
+    for (size_t r = 0; r < p->nranks; r++) any_legs |= p->ranks[r].nlegs > 0;
+    rank_facts f;
+    for (size_t i = hi; i-- > lo;) {
+        int64_t gv = ps->pv[i];
         int32_t nactive = 0, sub = CS_RANK_NONE;
         for (uint32_t k = t->child_off[i]; k < t->child_off[i + 1]; k++) {
             int32_t c = t->child[k];
-            if (!po->broken[c]) gv += po->gv[c];
+            gv += po->broken[c] ? 0 : po->gv[c];
             nactive += po->active[c];
-            if (po->submax[c] > sub) sub = po->submax[c];
+            sub = po->submax[c] > sub ? po->submax[c] : sub;
         }
         po->gv[i] = gv;
         int32_t rank = CS_RANK_NONE;
-        if (po->active[i])
+        if (po->active[i]) {
+            f.pv = ps->pv[i], f.gv = gv, f.nactive = nactive;
+            if (any_legs) count_legs(po, t, i, p->nranks, &f);
             for (int32_t r = (int32_t)p->nranks - 1; r >= 0; r--)
-                if (rank_holds(&p->ranks[r], po, t, i, pv[i], gv, nactive)) {
+                if (rank_holds(&p->ranks[r], po, t, i, &f)) {
                     rank = r;
                     break;
                 }
+        }
         po->rank[i] = rank;
         po->submax[i] = rank > sub ? rank : sub;
         po->broken[i] = p->breakaway != CS_RANK_NONE && rank >= p->breakaway;
     }
+    return 0;
 }
 
 /* ---- bonuses paid by level (unilevel, fast start, enrolment, matching) ----------------------- */
 
 /* vec[i*K + k] = the amount at sources k+1 levels below i, where a member takes a level when
- * takes[] says so; then each active member is paid its rank's rates on its own levels. */
-static int pay_levels(cs_payout *po, const cs_bonus *b, const cs_tree *t, int64_t *out, cs_diags *d)
+ * takes[] says so; then each active member is paid its rank's rates on its own levels.  A recruit
+ * that takes a level shifts its table down by one; one that does not adds it as it is (branch-free:
+ * vc[l - t]).  Inlined for each small K so that the loops over levels unroll. */
+static inline __attribute__((always_inline)) int level_sweep(const pass *ps, size_t lo, size_t hi, const size_t K)
 {
-    const size_t K = (size_t)b->levels.nlevels;
-    const int64_t *src = po->src;
+    cs_payout *po = ps->po;
+    const cs_tree *t = ps->t;
+    const int64_t *src = ps->src;
     const uint8_t *takes = po->takes;
-    int64_t *vec = po->vec;
-    for (size_t i = t->n; i-- > 0;) {
+    int64_t *vec = po->vec, *out = ps->out;
+    for (size_t i = hi; i-- > lo;) {
         int64_t *v = vec + i * K;
-        memset(v, 0, K * sizeof *v);
+        for (size_t l = 0; l < K; l++) v[l] = 0;
         for (uint32_t k = t->child_off[i]; k < t->child_off[i + 1]; k++) {
-            int32_t c = t->child[k];
-            const int64_t *vc = vec + (size_t)c * K;
-            if (takes[c]) {
-                v[0] += src[c];
-                for (size_t l = 1; l < K; l++) v[l] += vc[l - 1];
-            } else {
-                v[0] += src[c] + vc[0];
-                for (size_t l = 1; l < K; l++) v[l] += vc[l];
-            }
+            size_t c = (size_t)t->child[k], tk = takes[c];
+            const int64_t *vc = vec + c * K;
+            v[0] += src[c] + vc[0] * (int64_t)(1 - tk);
+            for (size_t l = 1; l < K; l++) v[l] += vc[l - tk];
         }
         out[i] = 0;
         if (!po->active[i]) continue;
-        const int32_t *rate = b->levels.ppm + CS_ROW(po->rank[i]) * K;
+        const int32_t *rate = ps->b->levels.ppm + CS_ROW(po->rank[i]) * K;
+        if (ps->narrow) {
+            int64_t x = 0;
+            for (size_t l = 0; l < K; l++) x += (int64_t)rate[l] * v[l];
+            out[i] = (x + CS_PPM_ONE / 2) / CS_PPM_ONE;
+            continue;
+        }
         i128 x = 0;
         for (size_t l = 0; l < K; l++) x += (i128)rate[l] * v[l];
-        if (x && (out[i] = cs_round_micro(x)) < 0) return overflow(d, b);
+        if (x && (out[i] = cs_round_micro(x)) < 0) return -1;
     }
     return 0;
 }
 
-/* Sets src[] to `amount` for new members (0 for others) and checks the total fits. */
+static int levels_range(void *vp, size_t lo, size_t hi)
+{
+    const pass *ps = vp;
+    switch (ps->b->levels.nlevels) {
+    case 1: return level_sweep(ps, lo, hi, 1);
+    case 2: return level_sweep(ps, lo, hi, 2);
+    case 3: return level_sweep(ps, lo, hi, 3);
+    case 4: return level_sweep(ps, lo, hi, 4);
+    case 5: return level_sweep(ps, lo, hi, 5);
+    case 6: return level_sweep(ps, lo, hi, 6);
+    case 7: return level_sweep(ps, lo, hi, 7);
+    case 8: return level_sweep(ps, lo, hi, 8);
+    default: return level_sweep(ps, lo, hi, (size_t)ps->b->levels.nlevels);
+    }
+}
+
+/* `total` is the sum of src[]: every level amount is at most that, and every rate at most 100%. */
+static int pay_levels(pass *ps, int64_t total, cs_diags *d)
+{
+    ps->narrow = total <= INT64_MAX / CS_PPM_ONE - 1;
+    return cs_tree_bottom_up(ps->t, levels_range, ps) ? overflow(d, ps->b) : 0;
+}
+
+/* Sets src[] to `amount` for new members (0 for others); *total gets their sum, checked to fit. */
 static int new_member_sources(cs_payout *po, const cs_period_input *in, const int64_t *per_member, int64_t each,
-                              size_t n)
+                              size_t n, int64_t *total_out)
 {
-    int64_t total = 0;
-    for (size_t i = 0; i < n; i++) {
-        int64_t s = in->is_new && in->is_new[i] ? (per_member ? per_member[i] : each) : 0;
-        po->src[i] = s;
-        if (__builtin_add_overflow(total, s, &total)) return -1;
-    }
-    return 0;
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++)
+        po->src[i] = in->is_new && in->is_new[i] ? (per_member ? per_member[i] : each) : 0;
+    return checked_sum(po->src, n, total_out);
 }
 
-static int matching_sources(cs_payout *po, const cs_bonus *b, size_t n)
+static int matching_sources(cs_payout *po, const cs_bonus *b, size_t n, int64_t *total_out)
 {
-    int64_t total = 0;
+    int bad = 0;
+#pragma omp parallel for schedule(static) reduction(| : bad)
     for (size_t i = 0; i < n; i++) {
         int64_t s = 0;
-        for (size_t m = 0; m < b->nmatched; m++)
-            if (__builtin_add_overflow(s, po->amount[b->matched[m] * n + i], &s)) return -1;
+        for (size_t m = 0; m < b->nmatched; m++) bad |= __builtin_add_overflow(s, po->amount[b->matched[m] * n + i], &s);
         po->src[i] = s;
-        if (__builtin_add_overflow(total, s, &total)) return -1;
     }
-    return 0;
+    return bad || checked_sum(po->src, n, total_out) ? -1 : 0;
 }
 
 static void set_takes(cs_payout *po, cs_compression c, size_t n)
@@ -199,13 +274,15 @@ static void set_takes(cs_payout *po, cs_compression c, size_t n)
 /* vec[i*R + r] = BV of the sources in i's group (i included) whose path from i holds at most the
  * rate of row r, at row r exactly; an upline earns (own rate - rate of row r) on each of its
  * recruits' rows. */
-static int pay_stairstep(cs_payout *po, const cs_plan *p, const cs_bonus *b, const cs_tree *t, const int64_t *bv,
-                         int64_t *out, cs_diags *d)
+static int stairstep_range(void *vp, size_t lo, size_t hi)
 {
-    const size_t R = p->nranks + 1;
-    const int32_t *rate = b->rate_by_row;
+    const pass *ps = vp;
+    cs_payout *po = ps->po;
+    const cs_tree *t = ps->t;
+    const size_t R = ps->p->nranks + 1;
+    const int32_t *rate = ps->b->rate_by_row;
     int64_t sum[CS_MAX_RANKS + 1];
-    for (size_t i = t->n; i-- > 0;) {
+    for (size_t i = hi; i-- > lo;) {
         memset(sum, 0, R * sizeof *sum);
         for (uint32_t k = t->child_off[i]; k < t->child_off[i + 1]; k++) {
             int32_t c = t->child[k];
@@ -214,16 +291,16 @@ static int pay_stairstep(cs_payout *po, const cs_plan *p, const cs_bonus *b, con
             for (size_t r = 0; r < R; r++) sum[r] += wc[r];
         }
         size_t row = CS_ROW(po->rank[i]);
-        out[i] = 0;
+        ps->out[i] = 0;
         if (po->active[i]) {
-            i128 x = b->include_own ? (i128)rate[row] * bv[i] : 0;
+            i128 x = ps->b->include_own ? (i128)rate[row] * ps->bv[i] : 0;
             for (size_t r = 0; r < R; r++)
                 if (rate[r] < rate[row]) x += (i128)(rate[row] - rate[r]) * sum[r];
-            if (x && (out[i] = cs_round_micro(x)) < 0) return overflow(d, b);
+            if (x && (ps->out[i] = cs_round_micro(x)) < 0) return -1;
         }
         int64_t *w = po->vec + i * R;
         memset(w, 0, R * sizeof *w);
-        w[row] = bv[i];
+        w[row] = ps->bv[i];
         for (size_t r = 0; r < R; r++) w[r > row ? r : row] += sum[r];
     }
     return 0;
@@ -231,14 +308,16 @@ static int pay_stairstep(cs_payout *po, const cs_plan *p, const cs_bonus *b, con
 
 /* vec[i*G + g] = group BV of the broken-away members that are the (g+1)-th broken-away member on
  * the path from i (included) down; src[] holds each member's group BV. */
-static int pay_generations(cs_payout *po, const cs_bonus *b, const cs_tree *t, const int64_t *bv, int64_t *out,
-                           cs_diags *d)
+static int generations_range(void *vp, size_t lo, size_t hi)
 {
-    const size_t G = (size_t)b->levels.nlevels;
+    const pass *ps = vp;
+    cs_payout *po = ps->po;
+    const cs_tree *t = ps->t;
+    const size_t G = (size_t)ps->b->levels.nlevels;
     int64_t sum[CS_MAX_LEVELS];
-    for (size_t i = t->n; i-- > 0;) {
+    for (size_t i = hi; i-- > lo;) {
         memset(sum, 0, G * sizeof *sum);
-        int64_t group = bv[i];
+        int64_t group = ps->bv[i];
         for (uint32_t k = t->child_off[i]; k < t->child_off[i + 1]; k++) {
             int32_t c = t->child[k];
             const int64_t *hc = po->vec + (size_t)c * G;
@@ -246,12 +325,12 @@ static int pay_generations(cs_payout *po, const cs_bonus *b, const cs_tree *t, c
             if (!po->broken[c]) group += po->src[c];
         }
         po->src[i] = group;
-        out[i] = 0;
+        ps->out[i] = 0;
         if (po->active[i]) {
-            const int32_t *rate = b->levels.ppm + CS_ROW(po->rank[i]) * G;
+            const int32_t *rate = ps->b->levels.ppm + CS_ROW(po->rank[i]) * G;
             i128 x = 0;
             for (size_t g = 0; g < G; g++) x += (i128)rate[g] * sum[g];
-            if (x && (out[i] = cs_round_micro(x)) < 0) return overflow(d, b);
+            if (x && (ps->out[i] = cs_round_micro(x)) < 0) return -1;
         }
         int64_t *h = po->vec + i * G;
         if (po->broken[i]) {
@@ -269,24 +348,28 @@ static int pay_generations(cs_payout *po, const cs_bonus *b, const cs_tree *t, c
 static int pay_retail(const cs_payout *po, const cs_bonus *b, const int64_t *retail, size_t n, int64_t *out,
                       cs_diags *d)
 {
+    int bad = 0;
+#pragma omp parallel for schedule(static) reduction(| : bad)
     for (size_t i = 0; i < n; i++) {
         out[i] = 0;
         if (!retail || !retail[i]) continue;
         i128 x = (i128)b->rate_by_row[CS_ROW(po->rank[i])] * retail[i];
-        if (x && (out[i] = cs_round_micro(x)) < 0) return overflow(d, b);
+        bad |= x && (out[i] = cs_round_micro(x)) < 0;
     }
-    return 0;
+    return bad ? overflow(d, b) : 0;
 }
 
 static int pay_advancement(const cs_payout *po, const cs_bonus *b, size_t n, int64_t *out, cs_diags *d)
 {
+    int bad = 0;
+#pragma omp parallel for schedule(static) reduction(| : bad)
     for (size_t i = 0; i < n; i++) {
         int64_t x = 0;
         for (int32_t r = po->title[i] + 1; r <= po->rank[i]; r++)
-            if (__builtin_add_overflow(x, b->cents_by_row[CS_ROW(r)], &x) || x > CS_AMOUNT_MAX) return overflow(d, b);
+            bad |= __builtin_add_overflow(x, b->cents_by_row[CS_ROW(r)], &x) || x > CS_AMOUNT_MAX;
         out[i] = x;
     }
-    return 0;
+    return bad ? overflow(d, b) : 0;
 }
 
 /* ---- largest-remainder splits (pool, cap) ---------------------------------------------------- */
@@ -388,25 +471,26 @@ static int pay_bonus(cs_payout *po, const cs_plan *p, size_t b, const cs_tree *t
 {
     const cs_bonus *bo = &p->bonuses[b];
     const size_t n = po->n;
-    int64_t *out = po->amount + b * n;
+    int64_t *out = po->amount + b * n, total;
+    pass ps = {.po = po, .p = p, .b = bo, .t = t, .pv = in->pv, .bv = in->bv, .src = po->src, .out = out};
     switch (bo->type) {
     case CS_BONUS_RETAIL: return pay_retail(po, bo, in->retail, n, out, d);
     case CS_BONUS_UNILEVEL:
-        memcpy(po->src, in->bv, n * sizeof *po->src); /* the total was checked in cs_payout_period */
+        ps.src = in->bv;
         set_takes(po, bo->compression, n);
-        return pay_levels(po, bo, t, out, d);
+        return pay_levels(&ps, po->company_bv, d);
     case CS_BONUS_FAST_START:
     case CS_BONUS_ENROLMENT:
-        if (new_member_sources(po, in, bo->type == CS_BONUS_FAST_START ? in->bv : NULL, p->enrolment_fee, n))
+        if (new_member_sources(po, in, bo->type == CS_BONUS_FAST_START ? in->bv : NULL, p->enrolment_fee, n, &total))
             return overflow(d, bo);
         set_takes(po, bo->compression, n);
-        return pay_levels(po, bo, t, out, d);
+        return pay_levels(&ps, total, d);
     case CS_BONUS_MATCHING:
-        if (matching_sources(po, bo, n)) return overflow(d, bo);
+        if (matching_sources(po, bo, n, &total)) return overflow(d, bo);
         set_takes(po, bo->compression, n);
-        return pay_levels(po, bo, t, out, d);
-    case CS_BONUS_STAIRSTEP: return pay_stairstep(po, p, bo, t, in->bv, out, d);
-    case CS_BONUS_GENERATION: return pay_generations(po, bo, t, in->bv, out, d);
+        return pay_levels(&ps, total, d);
+    case CS_BONUS_STAIRSTEP: return cs_tree_bottom_up(t, stairstep_range, &ps) ? overflow(d, bo) : 0;
+    case CS_BONUS_GENERATION: return cs_tree_bottom_up(t, generations_range, &ps) ? overflow(d, bo) : 0;
     case CS_BONUS_RANK_ADVANCE: return pay_advancement(po, bo, n, out, d);
     case CS_BONUS_POOL: return pay_pool(po, bo, in, n, po->company_bv, out, d);
     case CS_BONUS_NTYPES: break;
@@ -417,31 +501,28 @@ static int pay_bonus(cs_payout *po, const cs_plan *p, size_t b, const cs_tree *t
 int cs_payout_period(cs_payout *po, const cs_plan *p, const cs_tree *t, const cs_period_input *in, cs_diags *d)
 {
     const size_t n = po->n;
-    int64_t total_pv = 0, total_bv = 0;
-    for (size_t i = 0; i < n; i++) {
+    int64_t total_pv;
+    if (checked_sum(in->pv, n, &total_pv) || checked_sum(in->bv, n, &po->company_bv)) return overflow(d, NULL);
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++)
         po->active[i] = in->pv[i] > 0 && in->pv[i] >= p->active_pv; /* buying nothing is never active */
-        if (__builtin_add_overflow(total_pv, in->pv[i], &total_pv) ||
-            __builtin_add_overflow(total_bv, in->bv[i], &total_bv))
-            return overflow(d, NULL);
-    }
-    po->company_bv = total_bv;
-    settle_ranks(po, p, t, in->pv);
+    pass ranks = {.po = po, .p = p, .t = t, .pv = in->pv, .bv = in->bv};
+    cs_tree_bottom_up(t, settle_range, &ranks);
     for (size_t b = 0; b < p->nbonuses; b++)
         if (pay_bonus(po, p, b, t, in, d)) return -1;
     po->company_paid = 0;
     for (size_t b = 0; b < p->nbonuses; b++) {
-        if (!cs_bonus_company_paid(p->bonuses[b].type)) continue;
-        for (size_t i = 0; i < n; i++)
-            if (__builtin_add_overflow(po->company_paid, po->amount[b * n + i], &po->company_paid))
-                return overflow(d, &p->bonuses[b]);
+        if (checked_sum(po->amount + b * n, n, &po->bonus_total[b])) return overflow(d, &p->bonuses[b]);
+        if (cs_bonus_company_paid(p->bonuses[b].type) &&
+            __builtin_add_overflow(po->company_paid, po->bonus_total[b], &po->company_paid))
+            return overflow(d, &p->bonuses[b]);
     }
-    if (p->payout_cap_ppm >= 0 && apply_cap(po, p, in, d)) return -1;
-    for (size_t b = 0; b < p->nbonuses; b++) {
-        int64_t s = 0;
-        for (size_t i = 0; i < n; i++)
-            if (__builtin_add_overflow(s, po->amount[b * n + i], &s)) return overflow(d, &p->bonuses[b]);
-        po->bonus_total[b] = s;
+    if (p->payout_cap_ppm >= 0 && po->company_paid > 0) {
+        if (apply_cap(po, p, in, d)) return -1;
+        for (size_t b = 0; b < p->nbonuses; b++) /* capped lines: the totals again, from the lines */
+            if (checked_sum(po->amount + b * n, n, &po->bonus_total[b])) return overflow(d, &p->bonuses[b]);
     }
+#pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++)
         if (po->rank[i] > po->title[i]) po->title[i] = po->rank[i];
     return 0;

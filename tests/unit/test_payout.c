@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -378,9 +380,11 @@ static int64_t rnd_volume(gsl_rng *r)
 
 static void random_period(gsl_rng *r, model *m)
 {
+    /* now and then volumes near 10^13 currency units, so that rate x amount sums need 128 bits */
+    int64_t scale = gsl_rng_uniform(r) < 0.15 ? INT64_C(10000000000) : 1;
     for (size_t i = 0; i < m->n; i++) {
         m->pv[i] = rnd_volume(r);
-        m->bv[i] = gsl_rng_uniform(r) < 0.5 ? m->pv[i] : rnd_volume(r);
+        m->bv[i] = (gsl_rng_uniform(r) < 0.5 ? m->pv[i] : rnd_volume(r)) * scale;
         m->retail[i] = gsl_rng_uniform(r) < 0.3 ? rnd_volume(r) : 0;
         m->is_new[i] = gsl_rng_uniform(r) < 0.3;
     }
@@ -462,6 +466,58 @@ static void test_money_overflow_is_an_error(void **state)
     gsl_rng_free(r);
 }
 
+/* A breadth-first tree wide enough that cs_tree_bottom_up splits depths between threads: the
+ * result with 2 threads must equal the result with 1, bit for bit. */
+static void test_threads_agree(void **state)
+{
+    (void)state;
+    const size_t n = 300000;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    int32_t *parent = malloc(n * sizeof *parent);
+    int64_t *pv = malloc(n * sizeof *pv), *bv = malloc(n * sizeof *bv), *retail = malloc(n * sizeof *retail);
+    uint8_t *is_new = malloc(n);
+    size_t next = 1;
+    parent[0] = -1;
+    for (size_t p = 0; next < n; p++) { /* each member in turn gets Poisson(1.3) recruits: breadth-first */
+        if (p == next) parent[next] = (int32_t)(p - 1), next++; /* never let the tree die out */
+        for (unsigned k = gsl_ran_poisson(r, 1.3); k > 0 && next < n; k--) parent[next++] = (int32_t)p;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pv[i] = rnd_volume(r), bv[i] = rnd_volume(r), retail[i] = rnd_volume(r);
+        is_new[i] = gsl_rng_uniform(r) < 0.2;
+    }
+    cs_tree t;
+    assert_int_equal(cs_tree_init(&t, n, parent), 0);
+    assert_true(t.nlevels > 5);
+    for (int trial = 0; trial < 6; trial++) {
+        cs_plan *p = random_plan(r);
+        cs_period_input in = {pv, bv, retail, is_new, NULL};
+        cs_payout *po[2];
+        for (int k = 0; k < 2; k++) {
+            omp_set_num_threads(k + 1);
+            po[k] = cs_payout_new(p, n);
+            cs_diags d;
+            cs_diags_init(&d);
+            assert_int_equal(cs_payout_period(po[k], p, &t, &in, &d), 0);
+            cs_diags_free(&d);
+        }
+        assert_memory_equal(po[0]->amount, po[1]->amount, n * p->nbonuses * sizeof *po[0]->amount);
+        assert_memory_equal(po[0]->rank, po[1]->rank, n * sizeof *po[0]->rank);
+        assert_memory_equal(po[0]->gv, po[1]->gv, n * sizeof *po[0]->gv);
+        int64_t paid = 0;
+        for (size_t b = 0; b < p->nbonuses; b++) paid += po[0]->bonus_total[b] * (p->bonuses[b].type != CS_BONUS_RETAIL);
+        assert_int_equal(paid, po[0]->company_paid); /* totals are the sums of the lines */
+        cs_payout_free(po[0]);
+        cs_payout_free(po[1]);
+        free_plan(p);
+    }
+    omp_set_num_threads(2);
+    cs_tree_free(&t);
+    free(parent), free(pv), free(bv), free(retail), free(is_new);
+    gsl_rng_free(r);
+}
+
 static void test_tree_rejects_bad_order(void **state)
 {
     (void)state;
@@ -475,6 +531,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_against_naive),
         cmocka_unit_test(test_money_overflow_is_an_error),
+        cmocka_unit_test(test_threads_agree),
         cmocka_unit_test(test_tree_rejects_bad_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
