@@ -103,27 +103,6 @@ static cs_plan *random_plan(gsl_rng *r)
     return p;
 }
 
-static void free_plan(cs_plan *p)
-{
-    for (size_t k = 0; k < p->nranks; k++) {
-        free(p->ranks[k].name);
-        free(p->ranks[k].legs);
-    }
-    for (size_t b = 0; b < p->nbonuses; b++) {
-        cs_bonus *bo = &p->bonuses[b];
-        free(bo->name);
-        free(bo->levels.ppm);
-        free(bo->rate_by_row);
-        free(bo->cents_by_row);
-        free(bo->shares_by_row);
-        free(bo->matched);
-    }
-    free(p->ranks);
-    free(p->bonuses);
-    free(p->name);
-    free(p);
-}
-
 /* ---- the naive model ------------------------------------------------------------------------- */
 
 typedef struct {
@@ -437,7 +416,7 @@ static void test_against_naive(void **state)
         }
         cs_payout_free(po);
         cs_tree_free(&t);
-        free_plan(p);
+        cs_plan_free(p);
     }
     gsl_rng_free(r);
 }
@@ -462,7 +441,7 @@ static void test_money_overflow_is_an_error(void **state)
     cs_diags_free(&d);
     cs_payout_free(po);
     cs_tree_free(&t);
-    free_plan(p);
+    cs_plan_free(p);
     gsl_rng_free(r);
 }
 
@@ -510,7 +489,7 @@ static void test_threads_agree(void **state)
         assert_int_equal(paid, po[0]->company_paid); /* totals are the sums of the lines */
         cs_payout_free(po[0]);
         cs_payout_free(po[1]);
-        free_plan(p);
+        cs_plan_free(p);
     }
     omp_set_num_threads(2);
     cs_tree_free(&t);
