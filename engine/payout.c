@@ -1,5 +1,6 @@
 #include "payout.h"
 
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -380,47 +381,98 @@ typedef struct {
     size_t slot;  /* where the extra cent goes */
 } cs_share;
 
-static int share_cmp(const void *a, const void *b)
+static int share_before(const cs_share *x, const cs_share *y)
 {
-    const cs_share *x = a, *y = b;
-    if (x->rem != y->rem) return x->rem > y->rem ? -1 : 1;
-    return (x->key > y->key) - (x->key < y->key);
+    return x->rem != y->rem ? x->rem > y->rem : x->key < y->key;
+}
+
+/* Rearranges a[] so that a[0..k) are the k shares first in (remainder down, key up) order; keys are
+ * distinct, so which shares these are does not depend on the input order.  Quickselect: O(n) on
+ * average, where sorting every holder of a large pool would cost O(n log n). */
+static void select_first(cs_share *a, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n;
+    while (k > lo && k < hi && hi - lo > 1) {
+        cs_share pivot = a[lo + (hi - lo) / 2], tmp;
+        size_t lt = lo, i = lo, gt = hi; /* [lo,lt) before the pivot, [lt,i) the pivot, [gt,hi) after */
+        while (i < gt) {
+            if (share_before(&a[i], &pivot))
+                tmp = a[lt], a[lt++] = a[i], a[i++] = tmp;
+            else if (share_before(&pivot, &a[i]))
+                tmp = a[--gt], a[gt] = a[i], a[i] = tmp;
+            else
+                i++;
+        }
+        if (k <= lt)
+            hi = lt;
+        else if (k >= gt)
+            lo = gt;
+        else
+            return;
+    }
 }
 
 static uint64_t order_of(const cs_period_input *in, size_t i) { return in->order ? in->order[i] : i; }
 
-/* Splits `pool` cents over the members in proportion to their rank's shares. */
+#define CS_MAX_CHUNKS 64
+
+/* Splits `pool` cents over the members in proportion to their rank's shares.  Members are cut into
+ * fixed chunks (one per thread) so that the holders list is built in member order whatever the
+ * thread count. */
 static int pay_pool(const cs_payout *po, const cs_bonus *b, const cs_period_input *in, size_t n, int64_t company_bv,
                     int64_t *out, cs_diags *d)
 {
-    memset(out, 0, n * sizeof *out);
     int64_t pool = cs_round_micro((i128)b->pool_ppm * company_bv);
-    int64_t total = 0;
-    size_t holders = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!po->active[i]) continue;
-        int64_t s = b->shares_by_row[CS_ROW(po->rank[i])];
-        if (s > 0) holders++;
-        if (__builtin_add_overflow(total, s, &total)) return overflow(d, b);
+    if (pool < 0) return overflow(d, b);
+    size_t nchunks = (size_t)omp_get_max_threads();
+    nchunks = nchunks < 1 ? 1 : nchunks > CS_MAX_CHUNKS ? CS_MAX_CHUNKS : nchunks;
+    int64_t chunk_shares[CS_MAX_CHUNKS] = {0};
+    size_t chunk_holders[CS_MAX_CHUNKS + 1] = {0};
+    int bad = 0;
+#pragma omp parallel for schedule(static, 1) reduction(| : bad)
+    for (size_t c = 0; c < nchunks; c++) {
+        int64_t total = 0;
+        size_t h = 0;
+        for (size_t i = n * c / nchunks; i < n * (c + 1) / nchunks; i++) {
+            out[i] = 0;
+            int64_t s = po->active[i] ? b->shares_by_row[CS_ROW(po->rank[i])] : 0;
+            h += s > 0;
+            bad |= __builtin_add_overflow(total, s, &total);
+        }
+        chunk_shares[c] = total, chunk_holders[c + 1] = h;
     }
-    if (pool <= 0 || total == 0) return pool < 0 ? overflow(d, b) : 0;
-    cs_share *sh = malloc(holders * sizeof *sh);
+    int64_t total = 0;
+    for (size_t c = 0; c < nchunks; c++) {
+        bad |= __builtin_add_overflow(total, chunk_shares[c], &total);
+        chunk_holders[c + 1] += chunk_holders[c];
+    }
+    if (bad) return overflow(d, b);
+    if (pool == 0 || total == 0) return 0;
+    size_t holders = chunk_holders[nchunks];
+    cs_share *sh = cs_big_malloc(holders, sizeof *sh);
     if (!sh) {
         cs_error(d, NULL, 0, 0, "out of memory");
         return -1;
     }
-    size_t h = 0;
     int64_t given = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!po->active[i]) continue;
-        int64_t s = b->shares_by_row[CS_ROW(po->rank[i])];
-        if (s <= 0) continue;
-        i128 x = (i128)pool * s;
-        out[i] = (int64_t)(x / total);
-        given += out[i];
-        sh[h++] = (cs_share){x % total, order_of(in, i), i};
+#pragma omp parallel for schedule(static, 1) reduction(+ : given)
+    for (size_t c = 0; c < nchunks; c++) {
+        size_t h = chunk_holders[c];
+        for (size_t i = n * c / nchunks; i < n * (c + 1) / nchunks; i++) {
+            int64_t s = po->active[i] ? b->shares_by_row[CS_ROW(po->rank[i])] : 0;
+            if (s <= 0) continue;
+            i128 x = (i128)pool * s;
+            if (x <= INT64_MAX) { /* 64-bit division, when it is exact, is much cheaper */
+                out[i] = (int64_t)x / total;
+                sh[h++] = (cs_share){(int64_t)x % total, order_of(in, i), i};
+            } else {
+                out[i] = (int64_t)(x / total);
+                sh[h++] = (cs_share){x % total, order_of(in, i), i};
+            }
+            given += out[i];
+        }
     }
-    qsort(sh, holders, sizeof *sh, share_cmp);
+    select_first(sh, holders, (size_t)(pool - given));
     for (int64_t k = 0; k < pool - given; k++) out[sh[k].slot]++;
     free(sh);
     return 0;
@@ -438,7 +490,7 @@ static int apply_cap(cs_payout *po, const cs_plan *p, const cs_period_input *in,
     for (size_t b = 0; b < p->nbonuses; b++)
         if (cs_bonus_company_paid(p->bonuses[b].type))
             for (size_t i = 0; i < n; i++) nlines += po->amount[b * n + i] != 0;
-    cs_share *sh = malloc((nlines ? nlines : 1) * sizeof *sh);
+    cs_share *sh = cs_big_malloc(nlines, sizeof *sh);
     if (!sh) {
         cs_error(d, NULL, 0, 0, "out of memory");
         return -1;
@@ -457,7 +509,7 @@ static int apply_cap(cs_payout *po, const cs_plan *p, const cs_period_input *in,
             sh[h++] = (cs_share){x % total, order_of(in, i) * (uint64_t)(p->nbonuses + 1) + b, b * n + i};
         }
     }
-    qsort(sh, nlines, sizeof *sh, share_cmp);
+    select_first(sh, nlines, (size_t)(cap - given));
     for (int64_t k = 0; k < cap - given; k++) po->amount[sh[k].slot]++;
     free(sh);
     po->company_paid = cap;
