@@ -18,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Bytes that end a plain field (or make it malformed). */
 static const unsigned char stop_byte[256] = {['\n'] = 1, ['\r'] = 1, [','] = 1, ['"'] = 1};
@@ -82,6 +85,91 @@ size_t cs_utf8_check(const char *str, size_t len, int *nul)
     return len;
 }
 
+#ifdef __SSE2__
+/* Scans 64 bytes: 1 if they are ASCII without NUL (then the line feeds are added to the byte
+ * counters *lf, and quotes to *quote), else 0. */
+static int scan64(const unsigned char *s, __m128i *lf, __m128i *quote)
+{
+    __m128i a = _mm_loadu_si128((const __m128i *)s), b = _mm_loadu_si128((const __m128i *)(s + 16)),
+            c = _mm_loadu_si128((const __m128i *)(s + 32)), d = _mm_loadu_si128((const __m128i *)(s + 48));
+    const __m128i zero = _mm_setzero_si128(), nl = _mm_set1_epi8('\n'), dq = _mm_set1_epi8('"');
+    __m128i any = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
+    __m128i nul = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(b, zero)),
+                               _mm_or_si128(_mm_cmpeq_epi8(c, zero), _mm_cmpeq_epi8(d, zero)));
+    if (_mm_movemask_epi8(_mm_or_si128(any, nul))) return 0;
+    /* a match is -1 in its byte: subtracting counts it */
+    *lf = _mm_sub_epi8(*lf, _mm_add_epi8(_mm_add_epi8(_mm_cmpeq_epi8(a, nl), _mm_cmpeq_epi8(b, nl)),
+                                         _mm_add_epi8(_mm_cmpeq_epi8(c, nl), _mm_cmpeq_epi8(d, nl))));
+    *quote = _mm_or_si128(*quote, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, dq), _mm_cmpeq_epi8(b, dq)),
+                                               _mm_or_si128(_mm_cmpeq_epi8(c, dq), _mm_cmpeq_epi8(d, dq))));
+    return 1;
+}
+
+/* Sum of the 16 byte counters. */
+static size_t sum_bytes(__m128i v)
+{
+    __m128i s = _mm_sad_epu8(v, _mm_setzero_si128());
+    return (size_t)_mm_cvtsi128_si32(s) + (size_t)_mm_cvtsi128_si32(_mm_unpackhi_epi64(s, s));
+}
+#endif
+
+/* Line feeds in the eight ASCII bytes (exactly: no carries between bytes). */
+static unsigned lf8(uint64_t v)
+{
+    uint64_t t = v ^ UINT64_C(0x0a0a0a0a0a0a0a0a); /* zero where a byte is '\n' */
+    uint64_t z = (((t | HIGH_BITS) - LOW_BITS) ^ HIGH_BITS) & HIGH_BITS; /* high bit set where t is zero */
+    return (unsigned)((z >> 7) * LOW_BITS >> 56);
+}
+
+static int has_quote8(uint64_t v)
+{
+    uint64_t t = v ^ UINT64_C(0x2222222222222222);
+    return ((t - LOW_BITS) & ~t & HIGH_BITS) != 0;
+}
+
+size_t cs_csv_scan(const char *str, size_t len, int *nul, size_t *newlines, int *quote)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0, lf = 0;
+    int q = 0;
+    *nul = 0;
+    while (i < len) {
+#ifdef __SSE2__
+        if (len - i >= 64) {
+            __m128i cnt = _mm_setzero_si128(), qv = _mm_setzero_si128();
+            int rounds = 0; /* each byte counter takes at most 4 a round: 63 rounds fit in a byte */
+            while (rounds < 63 && len - i >= 64 && scan64(s + i, &cnt, &qv)) i += 64, rounds++;
+            lf += sum_bytes(cnt);
+            q |= _mm_movemask_epi8(qv) != 0;
+            if (rounds) continue;
+        }
+#endif
+        if (len - i >= 8 && plain_ascii8(load64(s + i))) {
+            uint64_t v = load64(s + i);
+            lf += lf8(v);
+            q |= has_quote8(v);
+            i += 8;
+            continue;
+        }
+        if (s[i] == 0) {
+            *nul = 1;
+            break;
+        }
+        if (s[i] < 0x80) {
+            lf += s[i] == '\n';
+            q |= s[i] == '"';
+            i++;
+            continue;
+        }
+        size_t k = utf8_seq(s + i, len - i);
+        if (!k) break;
+        i += k;
+    }
+    *newlines = lf;
+    *quote = q;
+    return i;
+}
+
 static long count_lines(const char *p, const char *end)
 {
     long n = 0;
@@ -95,11 +183,32 @@ void cs_csv_init(cs_csv *r, const char *buf, size_t len)
     if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) buf += 3, len -= 3;
     r->start = r->pos = r->blank_until = buf;
     r->end = buf + len;
-    r->cur_line = 1;
+    r->first_line = r->cur_line = 1;
     int nul;
     size_t bad = cs_utf8_check(buf, len, &nul);
     if (bad < len) {
         r->bad = buf + bad;
+        r->bad_what = nul ? "nul byte in the file" : "invalid utf-8";
+    }
+}
+
+const char *cs_csv_tail(const char *buf, size_t len)
+{
+    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) len--;
+    return buf + len;
+}
+
+void cs_csv_init_part(cs_csv *r, const char *buf, size_t len, long line, size_t ncolumns, const char *tail,
+                      const char *bad, int nul)
+{
+    memset(r, 0, sizeof *r);
+    r->start = r->pos = buf;
+    r->end = buf + len;
+    r->blank_until = tail < r->end ? tail : r->end; /* see only_blank_lines_left */
+    r->first_line = r->cur_line = line;
+    r->ncolumns = ncolumns;
+    if (bad) {
+        r->bad = bad;
         r->bad_what = nul ? "nul byte in the file" : "invalid utf-8";
     }
 }
@@ -292,7 +401,7 @@ cs_csv_status cs_csv_next(cs_csv *r)
     cs_csv_status st = read_fields(r);
     /* An encoding error inside the record outranks whatever the record's syntax says. */
     if (r->bad && r->bad < r->pos) {
-        r->error_line = 1 + count_lines(r->start, r->bad);
+        r->error_line = r->first_line + count_lines(r->start, r->bad);
         return fail(r, CS_CSV_FATAL, r->error_line, r->bad_what);
     }
     if (st != CS_CSV_RECORD) return st;

@@ -56,6 +56,7 @@ typedef struct {
     const char *bad;         /* first byte that is not valid UTF-8 (or NUL), or NULL */
     const char *bad_what;    /* message for it */
     const char *start;       /* the buffer, after any byte-order mark */
+    long first_line;         /* line of start */
     long cur_line;           /* line of pos */
     size_t field_cap;
     size_t *scratch_off; /* per field: offset in scratch, for fields unescaped there */
@@ -69,6 +70,18 @@ typedef struct {
  * whole buffer at once (an invalid byte is reported when the record holding it is reached). */
 void cs_csv_init(cs_csv *r, const char *buf, size_t len);
 
+/* Prepares to read part of a larger input: buf[0 .. len), which starts a record on line `line`.
+ * `ncolumns` is the header's field count (0 if the part starts with the header).  `tail` is where
+ * the input's last run of CR and LF bytes starts (cs_csv_tail): the blank lines from there on end
+ * the input, and those before it are records.  The encoding is not checked here: `bad` is the
+ * first byte of the part that is not valid UTF-8 or is NUL (`nul` says which), or NULL, as
+ * cs_csv_scan finds them. */
+void cs_csv_init_part(cs_csv *r, const char *buf, size_t len, long line, size_t ncolumns, const char *tail,
+                      const char *bad, int nul);
+
+/* Where the run of CR and LF bytes that ends buf[0 .. len) starts. */
+const char *cs_csv_tail(const char *buf, size_t len);
+
 /* Reads the next record. */
 cs_csv_status cs_csv_next(cs_csv *r);
 
@@ -78,5 +91,10 @@ void cs_csv_free(cs_csv *r);
 /* Offset of the first byte of s[0 .. len) that is not valid UTF-8 or is NUL, or len if none;
  * *nul says which of the two it is. */
 size_t cs_utf8_check(const char *s, size_t len, int *nul);
+
+/* cs_utf8_check, and in the same pass over s[0 .. the offset it returns): the number of line
+ * feeds, and whether there is a '"' (without one, every line feed ends a record, so the input
+ * can be split at any of them). */
+size_t cs_csv_scan(const char *s, size_t len, int *nul, size_t *newlines, int *quote);
 
 #endif

@@ -3,137 +3,147 @@
  *
  * Loading runs in stages over flat arrays, with no allocation per member or per row:
  *
- *   read     one pass over the CSV.  Every id, of a member or of a sponsor, is interned into a hash
- *            table whose entries index one arena of ids.  Each row is kept as a few numbers (entry,
- *            period, volumes, line).  A member's sponsor and join_period are checked against the
- *            member's first row as rows come.  "Rank" below is the order of a member's first row.
+ *   read     (genealogy_read.c) the header, then the rows, in parts read by both threads: each row
+ *            is kept as its fields' places, its volumes and the hashes of its ids.
+ *   resolve  one pass over the rows in file order gives each id its member, numbered by rank (the
+ *            order of the member's first row), through a hash table that holds short ids in its
+ *            slots (idtab.h).  A member's sponsor and join_period are checked against the
+ *            member's first row as rows come.  An id seen as a sponsor before any row of its own is
+ *            "pending" until its first row.
  *   periods  labels are sorted, as integers or as text, and join_period values are placed.
  *   tree     breadth-first order through a CSR list of recruits (sponsor -> recruits in rank
  *            order).  Members it does not reach are below an unknown sponsor, or in or below a cycle.
- *   rows     rows are scattered into the period-major arrays; a cell filled twice is a duplicate
- *            (without a period column, a member's second row already is, found while reading);
- *            per-period totals are summed with an overflow check.
+ *   rows     each row's cell is checked (a cell filled twice is a duplicate; without a period
+ *            column, a member's second row already is, found when resolving) and per-period totals
+ *            are summed with an overflow check; then the store is filled in breadth-first order,
+ *            both threads taking half of it.  When each member has at most one row (one period, or
+ *            one row per member), the values are gathered straight from the rows.
  *
- * Large inputs are bound by memory, not by parsing: the hash slots and id records are read at
- * random, so rows are resolved in batches that prefetch them, the big arrays ask for huge pages,
- * and a file is mapped rather than copied (bigmem.h).
+ * Large inputs are bound by memory, not by parsing: the hash slots and the member records are read
+ * at random, so those loops prefetch what they will need a few iterations ahead, the big arrays
+ * are on huge pages (xalloc.h), and a file is read into one such buffer (reading through a mapping
+ * of the file's 4 KiB pages costs more here than the copy).
  *
  * Errors are collected with their lines and passed to the caller sorted by line, so that the
- * messages read in file order whichever stage found them. */
+ * messages read in file order whichever stage found them; neither the errors nor the result depend
+ * on the number of threads. */
+#define _DEFAULT_SOURCE /* MADV_POPULATE_WRITE */
 #include "genealogy.h"
 
 #include <errno.h>
-#include <stdarg.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <omp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include "bigmem.h"
-#include "csv.h"
-#include "money.h"
+#include "genealogy_int.h"
+#include "idtab.h"
+#include "xalloc.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
-#define NONE UINT32_MAX
-#define ERRORS_KEPT 10000 /* errors sorted before reporting; more are only counted */
+#ifdef GL_TIMING /* stage times on stderr, for tuning: build with -DGL_TIMING */
+#include <time.h>
+static double gl_t0;
+static void gl_tm(const char *what)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double t = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    if (what) fprintf(stderr, "  %-12s %.4f\n", what, t - gl_t0);
+    gl_t0 = t;
+}
+static double gl_t_parse, gl_t_resolve;
+#else
+#define gl_tm(what) ((void)0)
+#endif
 
-/* ---- string table ----
- *
- * Strings are interned into one arena as records [index: 4 bytes][bytes][NUL].  A slot holds the
- * top bits of the hash (a fingerprint) and the offset of the record, so a lookup reads two places
- * that may miss the cache, the slot and then the record, and both can be prefetched (rows are
- * resolved in batches for that).  off[i] is where string i starts, for lookups by index. */
-
-#define REC_HDR 4                                 /* the index in front of each string */
-#define REC_BITS 40                               /* record offset + 1 in the low bits of a slot */
-#define REC_MASK ((UINT64_C(1) << REC_BITS) - 1)
+#define PEND(p) (-2 - (int32_t)(p)) /* sponsor of a first row: an id with no row yet */
+#define AHEAD 16 /* loops that read at random prefetch this many iterations ahead */
+#define LOOKAHEAD 24 /* rows between the prefetch of a row's hash slots and their use */
 
 typedef struct {
-    uint64_t *slot; /* power-of-two size; 0 = empty, else fingerprint << REC_BITS | (record + 1) */
-    size_t mask;
-    size_t *off; /* string i is arena + off[i]; off[n] is where the next one would start */
-    size_t n, ocap;
-    char *arena;
-    size_t alen, acap;
-} strtab;
+    union {
+        const char *p; /* the id, in its first row */
+        uint64_t off;  /* once the store is filled: where it is in id_buf */
+    } id;
+    int32_t sp;     /* sponsor in the first row: its rank, -1 for none, PEND(p) if it had no row then */
+    uint32_t line;  /* of the first row */
+    int32_t join;   /* join_period label (in `joins`) of the first row, -1 for none */
+    uint32_t idlen;
+    uint32_t label; /* period label (in `periods`) of the first row */
+    uint32_t slot;  /* order of the first row among the rows with an id */
+    int32_t first;  /* first period with a row (INT32_MAX: none), for a member without join_period */
+    uint32_t kept;  /* the first row's values count (it has no error) */
+    int64_t pv, bv, retail; /* of the first row */
+} member; /* 64 bytes: the store is filled from one cache line per member */
 
-static uint64_t mix(uint64_t a, uint64_t b)
+/* A row kept that is not its member's first (files with periods). */
+typedef struct {
+    uint32_t rank, label, line, slot;
+    int64_t pv, bv, retail;
+} later_row;
+
+typedef struct {
+    const char *name;
+    gl_errlist err;
+    gl_input in;
+    size_t records; /* read, good or bad, up to the first part that could not be read to its end */
+    int structural; /* some record could not be read, so the tree checks would mislead */
+
+    cs_idtab ids; /* a = rank (GL_NONE before the first row), b = pending number (GL_NONE if none) */
+    member *m;    /* by rank */
+    size_t n;     /* members */
+    size_t nslots; /* rows with an id so far */
+    later_row *later;
+    size_t nlater, later_cap;
+    uint32_t *pend_rank; /* pending id -> rank, once it has a row */
+    const char **pend_id;
+    uint32_t *pend_len;
+    size_t npend, pend_cap;
+    char **owned; /* the parts' unescaped fields, which ids may point to */
+    size_t nowned, owned_cap;
+
+    cs_strtab periods, joins; /* labels in order of first appearance in the file */
+    uint32_t *period_line;    /* first line of each period label */
+    size_t period_line_cap;
+
+    /* periods */
+    size_t nperiods;
+    uint32_t *period_pos; /* label -> period index */
+    uint32_t *sorted;     /* period index -> label */
+    int32_t *join_period; /* join label -> first period at or after it */
+    uint8_t *join_exact;  /* join label -> that period is the join_period itself */
+
+    /* tree: in the id table's memory, which is no longer needed then */
+    char *scratch;
+    size_t scratch_size, scratch_used;
+    int32_t *up;     /* rank -> sponsor's rank, -1 root, -2 sponsor not a member */
+    uint32_t *order; /* breadth-first position -> rank */
+    int32_t *par;    /* breadth-first position -> the sponsor's position, -1 for a root */
+    uint32_t *pos;   /* rank -> breadth-first position, GL_NONE if not reached (when needed) */
+    size_t nreached;
+} loader;
+
+/* Has the pages of p[0 .. bytes) mapped (by this thread), without changing what they hold: a
+ * member's first row has a rank no greater than its place among the rows, so a part's members go
+ * below where its rows would, and the parsing thread can take the page faults (which cost more
+ * than anything else here, the kernel clearing each page) off the resolving thread. */
+static void populate(void *p, size_t bytes)
 {
-    __uint128_t r = (__uint128_t)a * b;
-    return (uint64_t)(r >> 64) ^ (uint64_t)r;
-}
-
-/* A 64-bit hash in the manner of wyhash: eight bytes at a time, each folded in with a full
- * 64x64->128 multiply, which mixes well enough for linear probing on sequential ids. */
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    const uint64_t k0 = UINT64_C(0xa0761d6478bd642f), k1 = UINT64_C(0xe7037ed1a0b428db);
-    uint64_t h = mix(len ^ k0, k1), w;
-    for (; len >= 8; s += 8, len -= 8) {
-        memcpy(&w, s, 8);
-        h = mix(w ^ k0, h ^ k1);
-    }
-    w = 0;
-    memcpy(&w, s, len);
-    h = mix(w ^ k0 ^ len, h ^ k1);
-    return mix(h, k0 ^ k1);
-}
-
-static size_t pow2_at_least(size_t x)
-{
-    size_t p = 16;
-    while (p < x) p *= 2;
-    return p;
-}
-
-/* Initial capacities: slots for `nslots` strings, `nstrings` strings, `arena` bytes; all grow when
- * needed. */
-static int strtab_init(strtab *t, size_t nslots, size_t nstrings, size_t arena)
-{
-    memset(t, 0, sizeof *t);
-    size_t n = pow2_at_least(2 * nslots);
-    t->slot = cs_big_calloc(n, sizeof *t->slot);
-    t->off = cs_big_malloc(nstrings + 1, sizeof *t->off);
-    t->arena = cs_big_malloc(arena ? arena : 1, 1);
-    if (!t->slot || !t->off || !t->arena) return -1;
-    t->mask = n - 1;
-    t->ocap = nstrings + 1;
-    t->acap = arena ? arena : 1;
-    t->off[0] = REC_HDR;
-    return 0;
-}
-
-static void strtab_free(strtab *t)
-{
-    free(t->slot);
-    free(t->off);
-    free(t->arena);
-    memset(t, 0, sizeof *t);
-}
-
-static const char *strtab_str(const strtab *t, size_t i) { return t->arena + t->off[i]; }
-static size_t strtab_len(const strtab *t, size_t i) { return t->off[i + 1] - t->off[i] - 1 - REC_HDR; }
-
-static void slot_put(uint64_t *slot, size_t mask, uint64_t h, size_t rec)
-{
-    size_t i = (size_t)h & mask;
-    while (slot[i]) i = (i + 1) & mask;
-    slot[i] = (h >> REC_BITS << REC_BITS) | (uint64_t)(rec + 1);
-}
-
-/* Doubles the slots and re-inserts every string (hashes are recomputed, not stored). */
-static int strtab_rehash(strtab *t)
-{
-    size_t nslots = 2 * (t->mask + 1);
-    uint64_t *slot = cs_big_calloc(nslots, sizeof *slot);
-    if (!slot) return -1;
-    for (size_t i = 0; i < t->n; i++)
-        slot_put(slot, nslots - 1, hash_bytes(strtab_str(t, i), strtab_len(t, i)), t->off[i] - REC_HDR);
-    free(t->slot);
-    t->slot = slot;
-    t->mask = nslots - 1;
-    return 0;
+#ifdef MADV_POPULATE_WRITE
+    uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095, e = ((uintptr_t)p + bytes + 4095) & ~(uintptr_t)4095;
+    madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+#else
+    (void)p, (void)bytes;
+#endif
 }
 
 static int grow(void **p, size_t *cap, size_t need, size_t size)
@@ -148,549 +158,310 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
     return 0;
 }
 
-static int64_t strtab_add(strtab *t, const char *s, size_t len, uint64_t h)
-{
-    size_t rec = t->alen, need = rec + REC_HDR + len + 1;
-    if (need > REC_MASK - 1 || t->n >= UINT32_MAX) return -1;
-    if (grow((void **)&t->off, &t->ocap, t->n + 2, sizeof *t->off)) return -1;
-    if (grow((void **)&t->arena, &t->acap, need, 1)) return -1;
-    uint32_t index = (uint32_t)t->n;
-    memcpy(t->arena + rec, &index, REC_HDR);
-    memcpy(t->arena + rec + REC_HDR, s, len);
-    t->arena[need - 1] = '\0';
-    t->alen = need;
-    t->off[++t->n] = need + REC_HDR;
-    slot_put(t->slot, t->mask, h, rec);
-    if (2 * t->n > t->mask + 1 && strtab_rehash(t)) return -1;
-    return index;
-}
-
-/* Index of s[0 .. len), whose hash is h, added if new (then *added = 1); -1 when out of memory. */
-static int64_t strtab_intern_h(strtab *t, const char *s, size_t len, uint64_t h, int *added)
-{
-    uint64_t fp = h >> REC_BITS;
-    for (size_t i = (size_t)h & t->mask;; i = (i + 1) & t->mask) {
-        uint64_t v = t->slot[i];
-        if (!v) break;
-        if (v >> REC_BITS != fp) continue;
-        size_t rec = (size_t)(v & REC_MASK) - 1;
-        const char *str = t->arena + rec + REC_HDR;
-        /* str[len] is read only inside the arena; a shorter str has its NUL within s's length */
-        if (rec + REC_HDR + len < t->alen && str[len] == '\0' && !memcmp(str, s, len)) {
-            uint32_t index;
-            memcpy(&index, t->arena + rec, REC_HDR);
-            *added = 0;
-            return index;
-        }
-    }
-    *added = 1;
-    return strtab_add(t, s, len, h);
-}
-
-static int64_t strtab_intern(strtab *t, const char *s, size_t len, int *added)
-{
-    return strtab_intern_h(t, s, len, hash_bytes(s, len), added);
-}
-
-/* Prefetches the first slot that a lookup of hash h reads. */
-static void strtab_prefetch_slot(const strtab *t, uint64_t h) { __builtin_prefetch(&t->slot[h & t->mask]); }
-
-/* Prefetches the record that a lookup of hash h compares first (the slot should be in cache). */
-static void strtab_prefetch_record(const strtab *t, uint64_t h)
-{
-    uint64_t v = t->slot[h & t->mask];
-    if (v && v >> REC_BITS == h >> REC_BITS) __builtin_prefetch(t->arena + (v & REC_MASK) - 1);
-}
-
-/* Removes the record headers, leaving the strings back to back, NUL-terminated; off[] follows. */
-static void strtab_compact(strtab *t)
-{
-    size_t to = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        size_t len = strtab_len(t, i) + 1;
-        memmove(t->arena + to, t->arena + t->off[i], len);
-        t->off[i] = to;
-        to += len;
-    }
-    t->alen = to;
-}
-
-/* ---- errors, kept with their lines and sorted before they are reported ---- */
-
-typedef struct {
-    long line;
-    size_t seq;
-    char *msg;
-} lerr;
-
-typedef struct {
-    lerr *v;
-    size_t n, cap;
-    size_t total; /* all errors, kept or not */
-} errlist;
-
-static void errlist_add(errlist *e, long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void errlist_add(errlist *e, long line, const char *fmt, ...)
-{
-    e->total++;
-    if (e->n >= ERRORS_KEPT || grow((void **)&e->v, &e->cap, e->n + 1, sizeof *e->v)) return;
-    va_list ap;
-    va_start(ap, fmt);
-    char buf[512];
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    char *msg = strdup(buf);
-    if (!msg) return;
-    e->v[e->n].line = line;
-    e->v[e->n].seq = e->n;
-    e->v[e->n].msg = msg;
-    e->n++;
-}
-
-static int lerr_cmp(const void *a, const void *b)
-{
-    const lerr *x = a, *y = b;
-    if (x->line != y->line) return x->line < y->line ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Hands the errors to `d` in line order and frees them. */
-static void errlist_flush(errlist *e, cs_diags *d, const char *name)
-{
-    if (e->n) qsort(e->v, e->n, sizeof *e->v, lerr_cmp);
-    for (size_t i = 0; i < e->n; i++) {
-        cs_error(d, name, e->v[i].line, 0, "%s", e->v[i].msg);
-        free(e->v[i].msg);
-    }
-    /* past ERRORS_KEPT, `d` (which keeps CS_DIAGS_MAX < ERRORS_KEPT) would only count them */
-    d->nerrors += e->total - e->n;
-    d->ndropped += e->total - e->n;
-    free(e->v);
-    memset(e, 0, sizeof *e);
-}
-
-/* Writes s[0 .. len) for a message: control characters escaped so the message stays on one line,
- * and cut (at a character boundary) after about 60 bytes. */
-#define SHOW_CAP 80
-static const char *show(char out[SHOW_CAP], const char *s, size_t len)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (o >= 60 && (c & 0xC0) != 0x80) {
-            memcpy(out + o, "...", 3);
-            o += 3;
-            break;
-        }
-        if (c < 0x20 || c == 0x7f)
-            o += (size_t)snprintf(out + o, SHOW_CAP - o, "\\x%02x", c);
-        else
-            out[o++] = (char)c;
-    }
-    out[o] = '\0';
-    return out;
-}
-
-/* ---- the loader ---- */
-
-enum { COL_ID, COL_SPONSOR, COL_PV, COL_BV, COL_RETAIL, COL_PERIOD, COL_JOIN, NCOLS };
-static const char *const col_name[NCOLS] = {"id", "sponsor", "pv", "bv", "retail", "period", "join_period"};
-
-typedef struct {
-    int32_t sponsor; /* entry of the sponsor in the first row, -1 for none */
-    int32_t join;    /* join_period label (in `joins`) in the first row, -1 for none */
-    uint32_t rank;   /* order of the member's first row; NONE for an id seen only as a sponsor */
-    uint32_t line;   /* line of the first row */
-} entry;
-
-typedef struct {
-    const char *name;
-    errlist err;
-    long col[NCOLS]; /* field index of each column, -1 if absent */
-    int structural;  /* some record could not be read, so the tree checks would mislead */
-
-    strtab ids;
-    entry *ent;      /* per id */
-    size_t ent_cap;
-    uint32_t *by_rank; /* rank -> entry */
-    size_t n;          /* members: ids with a row */
-
-    strtab periods;       /* labels, in order of first appearance */
-    uint32_t *period_line; /* first line of each label */
-    size_t period_cap;
-    int64_t last_period;  /* label of the last row, -1 before the first */
-    strtab joins;         /* join_period values */
-
-    /* rows that were read without error, in file order */
-    size_t nrows; /* at most the number of lines, which the arrays are sized for */
-    uint32_t *row_ent, *row_period, *row_line;
-    int64_t *row_pv, *row_bv, *row_retail;
-
-    /* from the periods stage */
-    size_t nperiods;
-    uint32_t *period_pos;  /* label (order of appearance) -> period index */
-    uint32_t *sorted;      /* period index -> label */
-    int32_t *join_period;  /* join label -> first period at or after it */
-    uint8_t *join_exact;   /* join label -> that period is the join_period itself */
-
-    /* from the tree stage */
-    int32_t *up;       /* rank -> sponsor's rank, -1 root, -2 sponsor not a member */
-    uint32_t *order;   /* breadth-first position -> rank */
-    uint32_t *pos;     /* rank -> breadth-first position, NONE if not reached */
-    size_t nreached;
-} loader;
-
-static void oom(loader *L) { errlist_add(&L->err, 0, "out of memory"); }
+static void oom(loader *L) { gl_err_add(&L->err, 0, ST_PARSE, "out of memory"); }
 
 static void loader_free(loader *L)
 {
-    strtab_free(&L->ids);
-    strtab_free(&L->periods);
-    strtab_free(&L->joins);
-    free(L->ent);
-    free(L->by_rank);
+    gl_input_free(&L->in);
+    cs_idtab_free(&L->ids);
+    cs_xfree(L->m);
+    free(L->later);
+    free(L->pend_rank);
+    free(L->pend_id);
+    free(L->pend_len);
+    for (size_t i = 0; i < L->nowned; i++) free(L->owned[i]);
+    free(L->owned);
+    cs_strtab_free(&L->periods);
+    cs_strtab_free(&L->joins);
     free(L->period_line);
-    free(L->row_ent);
-    free(L->row_period);
-    free(L->row_line);
-    free(L->row_pv);
-    free(L->row_bv);
-    free(L->row_retail);
     free(L->period_pos);
     free(L->sorted);
     free(L->join_period);
     free(L->join_exact);
-    free(L->up);
-    free(L->order);
-    free(L->pos);
+    cs_xfree(L->scratch);
 }
 
-/* ---- stage 1: reading ---- */
-
-static int known_column(const char *s)
+/* n * size bytes of the scratch block (a cache line apart), or NULL. */
+static void *carve(loader *L, size_t n, size_t size)
 {
-    for (int c = 0; c < NCOLS; c++)
-        if (!strcmp(s, col_name[c])) return 1;
-    return 0;
+    size_t at = (L->scratch_used + 63) & ~(size_t)63;
+    if (n > (L->scratch_size - at) / size || at > L->scratch_size) return NULL;
+    L->scratch_used = at + n * size;
+    return L->scratch + at;
 }
 
-/* A column that differs only in case ("ID"), else one with a typo. */
-static const char *suggest_column(const char *name, const char *const *cand, size_t n)
+static const char *show_rank(const loader *L, uint32_t rank, char out[SHOW_CAP])
 {
-    for (size_t i = 0; i < n; i++)
-        if (!strcasecmp(name, cand[i])) return cand[i];
-    return cs_suggest(name, cand, n);
+    return gl_show(out, L->m[rank].id.p, L->m[rank].idlen);
 }
 
-static int read_header(loader *L, const cs_csv *r)
+/* A sponsor as member records hold it (see `member`). */
+static const char *show_sponsor(const loader *L, int32_t sp, char out[SHOW_CAP])
 {
-    char a[SHOW_CAP];
-    strtab names;
-    if (strtab_init(&names, r->nfields, r->nfields, 64)) {
-        strtab_free(&names);
-        oom(L);
-        return -1;
-    }
-    for (int c = 0; c < NCOLS; c++) L->col[c] = -1;
-    for (size_t i = 0; i < r->nfields; i++) {
+    if (sp == -1) return "";
+    if (sp >= 0) return show_rank(L, (uint32_t)sp, out);
+    size_t p = (size_t)(-2 - sp);
+    return gl_show(out, L->pend_id[p], L->pend_len[p]);
+}
+
+static const char *show_label(const cs_strtab *t, int64_t i, char out[SHOW_CAP])
+{
+    return i < 0 ? "" : gl_show(out, cs_strtab_str(t, (size_t)i), cs_strtab_len(t, (size_t)i));
+}
+
+/* ---- stage 2: resolving ids ---- */
+
+/* Numbers the labels of part q in the file's order of first appearance: map[i] for label i. */
+static int merge_labels(loader *L, const cs_strtab *t, const uint32_t *line, cs_strtab *to, uint32_t *map)
+{
+    for (size_t k = 0; k < t->n; k++) {
         int added;
-        if (strtab_intern(&names, r->field[i].p, r->field[i].len, &added) < 0) {
-            oom(L);
-            break;
+        int64_t g = cs_strtab_intern(to, cs_strtab_str(t, k), cs_strtab_len(t, k), &added);
+        if (g < 0) return -1;
+        if (added && line) {
+            if (grow((void **)&L->period_line, &L->period_line_cap, (size_t)g + 1, sizeof *L->period_line)) return -1;
+            L->period_line[g] = line[k];
         }
-        if (!added) errlist_add(&L->err, r->line, "duplicate column '%s'", show(a, r->field[i].p, r->field[i].len));
-        for (int c = 0; c < NCOLS; c++)
-            if (added && r->field[i].len == strlen(col_name[c]) && !memcmp(r->field[i].p, col_name[c], r->field[i].len))
-                L->col[c] = (long)i;
+        map[k] = (uint32_t)g;
     }
-    /* suggestions come from the columns that mean nothing: "ID" for id, but not bv for pv */
-    const char **cand = malloc((names.n + 1) * sizeof *cand);
-    size_t ncand = 0;
-    for (size_t i = 0; cand && i < names.n; i++)
-        if (!known_column(strtab_str(&names, i))) cand[ncand++] = strtab_str(&names, i);
-    for (int c = COL_ID; c <= COL_PV; c++) {
-        if (L->col[c] >= 0) continue;
-        const char *near = cand ? suggest_column(col_name[c], cand, ncand) : NULL;
-        if (near)
-            errlist_add(&L->err, r->line, "missing required column '%s' (did you mean '%s'?)", col_name[c],
-                        show(a, near, strlen(near)));
-        else
-            errlist_add(&L->err, r->line, "missing required column '%s'", col_name[c]);
-    }
-    free(cand);
-    strtab_free(&names);
-    return L->err.total ? -1 : 0;
-}
-
-/* Sizes the tables for the worst case the input allows, `lines` rows of distinct ids: pages that
- * are never written are never backed by memory, so this costs address space, not RAM, and spares
- * the copies of growing.  The hash slots are written at random, so they start smaller and grow. */
-static int reserve(loader *L, size_t lines, size_t bytes)
-{
-    size_t ids = 2 * lines + 2;
-    if (lines >= NONE) return -1; /* rows are numbered in uint32 */
-    if (strtab_init(&L->ids, lines < (1u << 24) ? lines : (1u << 24), ids, bytes + ids * (REC_HDR + 1))) return -1;
-    L->ent = cs_big_malloc(ids, sizeof *L->ent);
-    L->ent_cap = ids;
-    L->by_rank = cs_big_malloc(lines, sizeof *L->by_rank);
-    L->row_ent = cs_big_malloc(lines, sizeof *L->row_ent);
-    L->row_line = cs_big_malloc(lines, sizeof *L->row_line);
-    L->row_pv = cs_big_malloc(lines, sizeof *L->row_pv);
-    if (L->col[COL_PERIOD] >= 0) L->row_period = cs_big_malloc(lines, sizeof *L->row_period);
-    if (L->col[COL_BV] >= 0) L->row_bv = cs_big_malloc(lines, sizeof *L->row_bv);
-    if (L->col[COL_RETAIL] >= 0) L->row_retail = cs_big_malloc(lines, sizeof *L->row_retail);
-    if (strtab_init(&L->periods, 16, 16, 256) || strtab_init(&L->joins, 16, 16, 256)) return -1;
-    if (!L->ent || !L->by_rank || !L->row_ent || !L->row_line || !L->row_pv) return -1;
-    if ((L->col[COL_PERIOD] >= 0 && !L->row_period) || (L->col[COL_BV] >= 0 && !L->row_bv) ||
-        (L->col[COL_RETAIL] >= 0 && !L->row_retail))
-        return -1;
     return 0;
 }
 
-/* A row between parsing and resolving its ids.  Rows are resolved in batches: parsing a batch
- * prefetches the hash slots of its ids, a first pass over it prefetches the records those slots
- * point to, and the second resolves the rows in file order.  The misses of a batch then overlap
- * instead of following one another, which is most of the time of reading a large file. */
-#define BATCH 32
-
-typedef struct {
-    cs_csv_field id, sponsor, period, join; /* into the input, which outlives the batch */
-    uint64_t hid, hsponsor;
-    long line;
-    int64_t v[3]; /* pv, bv, retail */
-    int ok;       /* the volumes were read without error */
-} pending;
-
-/* The common volumes ("123", "123.4", "123.45", at most 15 digits before the point), read as
- * cs_parse_hundredths would read them but without its checks for other forms (nan, inf, signs,
- * spaces), which cost more than the rest of a row.  Returns 0 for anything else, which then goes
- * to cs_parse_hundredths. */
-static int plain_hundredths(const char *s, size_t len, int64_t *out)
+/* Writes a member record around the cache: the records are written once, in order, and read
+ * again only when the store is filled, so loading their lines first would only waste time. */
+static void store_member(member *to, const member *m)
 {
-    size_t i = 0;
-    int64_t v = 0;
-    for (; i < len && i < 15 && s[i] >= '0' && s[i] <= '9'; i++) v = v * 10 + (s[i] - '0');
-    if (i == 0) return 0;
-    int frac = 0;
-    if (i < len && s[i] == '.' && len - i <= 3) {
-        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, frac++) v = v * 10 + (s[i] - '0');
-        if (frac == 0) return 0;
-    }
-    if (i != len) return 0;
-    *out = frac == 2 ? v : frac == 1 ? v * 10 : v * 100;
-    return 1;
+#ifdef __SSE2__
+    __m128i a, b, c, d;
+    memcpy(&a, (const char *)m, 16);
+    memcpy(&b, (const char *)m + 16, 16);
+    memcpy(&c, (const char *)m + 32, 16);
+    memcpy(&d, (const char *)m + 48, 16);
+    _mm_stream_si128((__m128i *)to, a);
+    _mm_stream_si128((__m128i *)to + 1, b);
+    _mm_stream_si128((__m128i *)to + 2, c);
+    _mm_stream_si128((__m128i *)to + 3, d);
+#else
+    *to = *m;
+#endif
 }
 
-/* A volume column of the row; `dflt` (or NULL: required) is used for an empty field. */
-static int read_volume(loader *L, const cs_csv *r, int col, const int64_t *dflt, int64_t *out)
+/* A new pending id: seen as a sponsor before any row of its own. */
+static int64_t new_pending(loader *L, const gl_row *w)
 {
-    const cs_csv_field *f = &r->field[L->col[col]];
-    if (!f->len && dflt) {
-        *out = *dflt;
+    size_t p = L->npend, cap = L->pend_cap;
+    if (p >= INT32_MAX - 2 || grow((void **)&L->pend_rank, &cap, p + 1, sizeof *L->pend_rank)) return -1;
+    cap = L->pend_cap;
+    if (grow((void **)&L->pend_id, &cap, p + 1, sizeof *L->pend_id)) return -1;
+    cap = L->pend_cap;
+    if (grow((void **)&L->pend_len, &cap, p + 1, sizeof *L->pend_len)) return -1;
+    L->pend_cap = cap;
+    L->pend_rank[p] = GL_NONE;
+    L->pend_id[p] = w->sp;
+    L->pend_len[p] = w->splen;
+    return (int64_t)L->npend++;
+}
+
+/* Finds the member of a row (a new one at its first row) and its sponsor; checks a later row
+ * against the first, and keeps it if its values go into the store. */
+static int resolve_row(loader *L, const gl_row *w, const uint32_t *label_map, const uint32_t *join_map)
+{
+    int added;
+    uint32_t slot = (uint32_t)L->nslots++;
+    if (cs_idtab_reserve(&L->ids, 2)) return -1;
+    cs_idslot *s = cs_idtab_get(&L->ids, w->id, w->idlen, w->hid, &added);
+    if (added) s->a = s->b = GL_NONE;
+    int first = s->a == GL_NONE;
+    uint32_t r = s->a;
+    if (first) {
+        r = s->a = (uint32_t)L->n++;
+        if (s->b != GL_NONE) L->pend_rank[s->b] = r;
+    }
+    int32_t sp = -1;
+    if (w->sp) {
+        cs_idslot *t = cs_idtab_get(&L->ids, w->sp, w->splen, w->hsp, &added);
+        if (added) {
+            int64_t p = new_pending(L, w);
+            if (p < 0) return -1;
+            t->a = GL_NONE;
+            t->b = (uint32_t)p;
+        }
+        sp = t->b != GL_NONE ? PEND(t->b) : (int32_t)t->a;
+    }
+    int32_t join = w->join >= 0 ? (int32_t)join_map[w->join] : -1;
+    uint32_t label = w->label >= 0 ? label_map[w->label] : 0;
+    int keep = !(w->flags & (ROW_BAD_VOLUME | ROW_NO_PERIOD));
+    if (first) {
+        member m = {.id.p = w->id, .sp = sp, .line = w->line, .join = join, .idlen = w->idlen, .label = label,
+                    .slot = slot, .first = INT32_MAX, .kept = (uint32_t)keep, .pv = w->pv, .bv = w->bv,
+                    .retail = w->retail};
+        store_member(&L->m[r], &m);
         return 0;
     }
-    if (plain_hundredths(f->p, f->len, out)) return 0;
-    cs_num_status st = cs_parse_hundredths(f->p, f->len, out);
-    if (st == CS_NUM_OK) return 0;
-    char a[SHOW_CAP];
-    errlist_add(&L->err, r->line, "invalid %s '%s': %s", col_name[col], show(a, f->p, f->len), cs_num_status_text(st));
+    const member *m = &L->m[r];
+    char a[SHOW_CAP], b[SHOW_CAP], c[SHOW_CAP];
+    gl_show(a, w->id, w->idlen);
+    if (L->in.col[COL_PERIOD] < 0) { /* one period: a second row is a duplicate (with periods, see check_all_rows) */
+        gl_err_add(&L->err, w->line, ST_RESOLVE, "duplicate row for member '%s' in period 1 (first at line %lu)", a,
+                   (unsigned long)m->line);
+        return 0;
+    }
+    if (m->sp != sp)
+        gl_err_add(&L->err, w->line, ST_RESOLVE, "member '%s' has sponsor '%s' here but '%s' at line %lu", a,
+                   w->sp ? gl_show(b, w->sp, w->splen) : "", show_sponsor(L, m->sp, c), (unsigned long)m->line);
+    if (m->join != join)
+        gl_err_add(&L->err, w->line, ST_RESOLVE, "member '%s' has join_period '%s' here but '%s' at line %lu", a,
+                   show_label(&L->joins, join, b), show_label(&L->joins, m->join, c), (unsigned long)m->line);
+    if (!keep) return 0;
+    if (grow((void **)&L->later, &L->later_cap, L->nlater + 1, sizeof *L->later)) return -1;
+    L->later[L->nlater++] = (later_row){.rank = r, .label = label, .line = w->line, .slot = slot, .pv = w->pv,
+                                        .bv = w->bv, .retail = w->retail};
+    return 0;
+}
+
+static void prefetch_row(const loader *L, const gl_row *w)
+{
+    cs_idtab_prefetch(&L->ids, w->hid);
+    if (w->sp) cs_idtab_prefetch(&L->ids, w->hsp);
+}
+
+/* Moves the part's reading errors up to `line` to the loader's list, after those of earlier lines. */
+static void take_errors(loader *L, gl_part *q, size_t *next, long line)
+{
+    for (; *next < q->err.n && q->err.v[*next].line <= line; ++*next) gl_err_push(&L->err, &q->err.v[*next]);
+}
+
+/* Resolves the rows of part i, parsed into `row`, in file order.  Returns 1 if reading stops
+ * with this part, -1 when out of memory. */
+static int resolve_part(loader *L, size_t i, const gl_row *row)
+{
+    gl_part *q = &L->in.part[i];
+    uint32_t *label_map = malloc((q->labels.n + q->joins.n + 1) * sizeof *label_map), *join_map = label_map + q->labels.n;
+    if (!label_map || merge_labels(L, &q->labels, q->label_line, &L->periods, label_map) ||
+        merge_labels(L, &q->joins, NULL, &L->joins, join_map)) {
+        free(label_map);
+        return -1;
+    }
+    size_t e = 0, n = q->nrows;
+    int ret = 0;
+    for (size_t k = 0; k < n && k < LOOKAHEAD; k++) prefetch_row(L, &row[k]);
+    for (size_t k = 0; k < n && !ret; k++) {
+        if (k + 3 * LOOKAHEAD < n) { /* the rows were written by the other cpu, most often */
+            __builtin_prefetch(&row[k + 3 * LOOKAHEAD]);
+            __builtin_prefetch((const char *)&row[k + 3 * LOOKAHEAD] + 64);
+        }
+        if (k + LOOKAHEAD < n) prefetch_row(L, &row[k + LOOKAHEAD]);
+        take_errors(L, q, &e, row[k].line);
+        ret = resolve_row(L, &row[k], label_map, join_map);
+    }
+    free(label_map);
+    take_errors(L, q, &e, LONG_MAX);
+    L->err.total += q->err.total - q->err.n; /* errors the part only counted: past those kept */
+    gl_err_free(&q->err);
+    L->records += q->records;
+    L->structural |= q->structural;
+    if (q->nowned) { /* ids may point to them */
+        if (grow((void **)&L->owned, &L->owned_cap, L->nowned + q->nowned, sizeof *L->owned)) return -1;
+        memcpy(L->owned + L->nowned, q->owned, q->nowned * sizeof *q->owned);
+        L->nowned += q->nowned;
+        q->nowned = 0;
+    }
+    return ret ? ret : q->fatal;
+}
+
+/* Reading and resolving overlap: a thread that finds the next part to resolve parsed resolves it
+ * (one at a time, in file order), and otherwise parses a part not far ahead of it.  Parsed rows
+ * wait in a few buffers that go round. */
+typedef struct {
+    loader *L;
+    gl_row **buf;
+    size_t nbuf;
+    uint8_t *parsed;     /* per part */
+    size_t next_parse;   /* atomic */
+    size_t next_resolve; /* atomic; written with `lock` held */
+    int stop, failed;    /* atomic */
+    omp_lock_t lock;
+} pipeline;
+
+static void pipeline_run(pipeline *P)
+{
+    loader *L = P->L;
+    size_t np = L->in.nparts;
+    for (;;) {
+        if (omp_test_lock(&P->lock)) {
+            size_t i;
+            while (!__atomic_load_n(&P->stop, __ATOMIC_ACQUIRE) && (i = P->next_resolve) < np &&
+                   __atomic_load_n(&P->parsed[i], __ATOMIC_ACQUIRE)) {
+#ifdef GL_TIMING
+                double t0 = omp_get_wtime();
+#endif
+                int st = resolve_part(L, i, P->buf[i % P->nbuf]);
+#ifdef GL_TIMING
+                gl_t_resolve += omp_get_wtime() - t0;
+#endif
+                if (st < 0) P->failed = 1;
+                __atomic_store_n(&P->next_resolve, i + 1, __ATOMIC_RELEASE);
+                if (st || i + 1 == np) __atomic_store_n(&P->stop, 1, __ATOMIC_RELEASE);
+            }
+            omp_unset_lock(&P->lock);
+        }
+        if (__atomic_load_n(&P->stop, __ATOMIC_ACQUIRE)) break;
+        size_t i = __atomic_load_n(&P->next_parse, __ATOMIC_ACQUIRE);
+        if (i < np && i < __atomic_load_n(&P->next_resolve, __ATOMIC_ACQUIRE) + P->nbuf) {
+            if (__atomic_compare_exchange_n(&P->next_parse, &i, i + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+#ifdef GL_TIMING
+                double t0 = omp_get_wtime();
+#endif
+                populate(L->m + L->in.part[i].slot0, (L->in.part[i].newlines + 1) * sizeof *L->m);
+                gl_parse_part(&L->in, i, P->buf[i % P->nbuf]);
+#ifdef GL_TIMING
+#pragma omp atomic
+                gl_t_parse += omp_get_wtime() - t0;
+#endif
+                __atomic_store_n(&P->parsed[i], 1, __ATOMIC_RELEASE);
+            }
+            continue;
+        }
+        sched_yield(); /* the next part to resolve is being parsed or resolved */
+    }
+}
+
+/* Reads the rows and resolves their ids.  Returns -1 when nothing more can be checked. */
+static int read_rows(loader *L)
+{
+    gl_input *in = &L->in;
+    size_t labels = in->labels > 1 ? in->labels / 2 : 1, ids = in->rows_all / labels;
+    if (cs_idtab_init(&L->ids, ids < in->rows_all ? ids : in->rows_all) || cs_strtab_init(&L->periods, 16) ||
+        cs_strtab_init(&L->joins, 16))
+        goto oom;
+    L->m = cs_xmalloc_n(in->rows_all, sizeof *L->m);
+    pipeline P = {.L = L, .nbuf = in->nparts < 8 ? in->nparts : 8};
+    P.buf = calloc(P.nbuf + 1, sizeof *P.buf);
+    P.parsed = calloc(in->nparts + 1, 1);
+    int ok = L->m && P.buf && P.parsed;
+    for (size_t b = 0; ok && b < P.nbuf; b++) ok = (P.buf[b] = cs_xmalloc_n(in->rows_max, sizeof **P.buf)) != NULL;
+    if (ok && in->nparts) {
+        omp_init_lock(&P.lock);
+#pragma omp parallel if (in->nparts > 1)
+        pipeline_run(&P);
+        omp_destroy_lock(&P.lock);
+        ok = !P.failed;
+    }
+    for (size_t b = 0; P.buf && b < P.nbuf; b++) cs_xfree(P.buf[b]);
+    free(P.buf);
+    free(P.parsed);
+    if (!ok) goto oom;
+    if (!L->records) {
+        gl_err_add(&L->err, 0, ST_PARSE, "no members");
+        return -1;
+    }
+    return 0;
+oom:
+    gl_err_add(&L->err, 0, ST_PARSE, "out of memory");
     return -1;
 }
 
-static int read_volumes(loader *L, const cs_csv *r, int64_t v[3])
-{
-    static const int64_t zero = 0;
-    v[0] = 0;
-    int bad = read_volume(L, r, COL_PV, NULL, &v[0]);
-    v[1] = v[0];
-    v[2] = 0;
-    if (L->col[COL_BV] >= 0) bad |= read_volume(L, r, COL_BV, bad ? &zero : &v[0], &v[1]);
-    if (L->col[COL_RETAIL] >= 0) bad |= read_volume(L, r, COL_RETAIL, &zero, &v[2]);
-    return bad;
-}
-
-static cs_csv_field field_or_empty(const loader *L, const cs_csv *r, int col)
-{
-    return L->col[col] >= 0 ? r->field[L->col[col]] : (cs_csv_field){"", 0};
-}
-
-/* Parses what needs no lookup and starts the lookups; returns 0 for a row with no id. */
-static int queue_row(loader *L, const cs_csv *r, pending *q)
-{
-    q->id = r->field[L->col[COL_ID]];
-    if (!q->id.len) {
-        errlist_add(&L->err, r->line, "empty id");
-        return 0;
-    }
-    q->sponsor = r->field[L->col[COL_SPONSOR]];
-    q->period = field_or_empty(L, r, COL_PERIOD);
-    q->join = field_or_empty(L, r, COL_JOIN);
-    q->line = r->line;
-    q->ok = !read_volumes(L, r, q->v);
-    q->hid = hash_bytes(q->id.p, q->id.len);
-    strtab_prefetch_slot(&L->ids, q->hid);
-    if (q->sponsor.len) {
-        q->hsponsor = hash_bytes(q->sponsor.p, q->sponsor.len);
-        strtab_prefetch_slot(&L->ids, q->hsponsor);
-    }
-    return 1;
-}
-
-/* Interns an id and returns its entry, -1 when out of memory. */
-static int64_t intern_id(loader *L, const cs_csv_field *f, uint64_t h)
-{
-    int added;
-    int64_t e = strtab_intern_h(&L->ids, f->p, f->len, h, &added);
-    if (e < 0 || !added) return e;
-    if (e > INT32_MAX - 1 || grow((void **)&L->ent, &L->ent_cap, (size_t)e + 1, sizeof *L->ent)) return -1;
-    L->ent[e] = (entry){.sponsor = -1, .join = -1, .rank = NONE, .line = 0};
-    return e;
-}
-
-static uint32_t line32(long line) { return line > (long)UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)line; }
-
-/* The period of the row (its label's order of appearance), -1 after an error, -2 out of memory. */
-static int64_t resolve_period(loader *L, const pending *q)
-{
-    if (L->col[COL_PERIOD] < 0) return 0;
-    if (!q->period.len) {
-        errlist_add(&L->err, q->line, "empty period");
-        return -1;
-    }
-    int64_t p = L->last_period; /* rows tend to come period by period */
-    if (p >= 0 && strtab_len(&L->periods, (size_t)p) == q->period.len &&
-        !memcmp(strtab_str(&L->periods, (size_t)p), q->period.p, q->period.len))
-        return p;
-    int added;
-    p = strtab_intern(&L->periods, q->period.p, q->period.len, &added);
-    if (p < 0) return -2;
-    if (added) {
-        if (grow((void **)&L->period_line, &L->period_cap, (size_t)p + 1, sizeof *L->period_line)) return -2;
-        L->period_line[p] = line32(q->line);
-    }
-    return L->last_period = p;
-}
-
-static const char *show_entry(const strtab *t, int64_t i, char out[SHOW_CAP])
-{
-    return i < 0 ? "" : show(out, strtab_str(t, (size_t)i), strtab_len(t, (size_t)i));
-}
-
-/* Records a member's first row, or checks a later row against it.  Returns 0 for a row to keep. */
-static int check_member(loader *L, const pending *q, int64_t e, int64_t sponsor, int64_t join)
-{
-    entry *m = &L->ent[e];
-    if (m->rank == NONE) {
-        L->by_rank[L->n] = (uint32_t)e;
-        m->rank = (uint32_t)L->n++;
-        m->line = line32(q->line);
-        m->sponsor = (int32_t)sponsor;
-        m->join = (int32_t)join;
-        return 0;
-    }
-    char a[SHOW_CAP], b[SHOW_CAP], c[SHOW_CAP];
-    const char *id = show_entry(&L->ids, e, a);
-    if (L->col[COL_PERIOD] < 0) { /* one period: a second row is a duplicate (with periods, see scatter_rows) */
-        errlist_add(&L->err, q->line, "duplicate row for member '%s' in period 1 (first at line %lu)", id,
-                    (unsigned long)m->line);
-        return -1;
-    }
-    if (m->sponsor != sponsor)
-        errlist_add(&L->err, q->line, "member '%s' has sponsor '%s' here but '%s' at line %lu", id,
-                    show_entry(&L->ids, sponsor, b), show_entry(&L->ids, m->sponsor, c), (unsigned long)m->line);
-    if (m->join != join)
-        errlist_add(&L->err, q->line, "member '%s' has join_period '%s' here but '%s' at line %lu", id,
-                    show_entry(&L->joins, join, b), show_entry(&L->joins, m->join, c), (unsigned long)m->line);
-    return 0;
-}
-
-static void resolve_row(loader *L, const pending *q)
-{
-    int64_t e = intern_id(L, &q->id, q->hid);
-    int64_t s = q->sponsor.len ? intern_id(L, &q->sponsor, q->hsponsor) : -1;
-    int64_t j = -1;
-    if (q->join.len) {
-        int added;
-        j = strtab_intern(&L->joins, q->join.p, q->join.len, &added);
-    }
-    int64_t p = e < 0 || (q->sponsor.len && s < 0) || (q->join.len && j < 0) ? -2 : resolve_period(L, q);
-    if (p == -2) {
-        oom(L);
-        return;
-    }
-    if (check_member(L, q, e, s, j) || p < 0 || !q->ok) return;
-    size_t k = L->nrows++;
-    L->row_ent[k] = (uint32_t)e;
-    L->row_line[k] = line32(q->line);
-    L->row_pv[k] = q->v[0];
-    if (L->row_period) L->row_period[k] = (uint32_t)p;
-    if (L->row_bv) L->row_bv[k] = q->v[1];
-    if (L->row_retail) L->row_retail[k] = q->v[2];
-}
-
-static void resolve_batch(loader *L, const pending *q, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        strtab_prefetch_record(&L->ids, q[i].hid);
-        if (q[i].sponsor.len) strtab_prefetch_record(&L->ids, q[i].hsponsor);
-    }
-    for (size_t i = 0; i < n; i++) resolve_row(L, &q[i]);
-}
-
-static size_t count_lines(const char *buf, size_t len)
-{
-    size_t n = 1;
-    for (size_t i = 0; i < len; i++) n += buf[i] == '\n';
-    return n;
-}
-
-/* Reads the rows after the header; returns the number of records, good or bad. */
-static size_t read_rows(loader *L, cs_csv *r)
-{
-    pending q[BATCH];
-    size_t nq = 0, records = 0;
-    cs_csv_status st;
-    while ((st = cs_csv_next(r)) != CS_CSV_EOF) {
-        records++;
-        if (st == CS_CSV_RECORD) {
-            nq += (size_t)queue_row(L, r, &q[nq]);
-            /* an unescaped field lives in the reader's scratch only until the next record */
-            if (nq == BATCH || r->unescaped) resolve_batch(L, q, nq), nq = 0;
-            continue;
-        }
-        errlist_add(&L->err, r->error_line, "%s", r->error);
-        L->structural = 1;
-        if (st == CS_CSV_FATAL) break;
-    }
-    resolve_batch(L, q, nq);
-    return records;
-}
-
-/* Reads the header and every row.  Returns -1 when nothing more can be checked. */
-static int read_file(loader *L, const char *buf, size_t len)
-{
-    cs_csv r;
-    cs_csv_init(&r, buf, len);
-    int ret = -1;
-    cs_csv_status st = cs_csv_next(&r);
-    if (st == CS_CSV_EOF) {
-        errlist_add(&L->err, 0, "empty file");
-    } else if (st != CS_CSV_RECORD) {
-        errlist_add(&L->err, r.error_line, "%s", r.error);
-    } else if (!read_header(L, &r)) {
-        if (reserve(L, count_lines(buf, len), len)) {
-            oom(L);
-        } else if (!read_rows(L, &r)) {
-            errlist_add(&L->err, 0, "no members");
-        } else {
-            ret = 0;
-        }
-    }
-    cs_csv_free(&r);
-    return ret;
-}
-
-/* ---- stage 2: periods ---- */
+/* ---- stage 3: periods ---- */
 
 /* Parses a label that is an integer: an optional '-' and digits, within int64. */
 static int int_label(const char *s, size_t len, int64_t *out)
@@ -726,11 +497,11 @@ static int key_cmp_text(const void *a, const void *b)
     return strcmp(((const label_key *)a)->s, ((const label_key *)b)->s);
 }
 
-static int all_int(const strtab *t)
+static int all_int(const cs_strtab *t)
 {
     int64_t v;
     for (size_t i = 0; i < t->n; i++)
-        if (!int_label(strtab_str(t, i), strtab_len(t, i), &v)) return 0;
+        if (!int_label(cs_strtab_str(t, i), cs_strtab_len(t, i), &v)) return 0;
     return 1;
 }
 
@@ -756,8 +527,8 @@ static int place_joins(loader *L, const label_key *k, int numeric)
     L->join_exact = malloc(L->joins.n + 1);
     if (!L->join_period || !L->join_exact) return -1;
     for (size_t j = 0; j < L->joins.n; j++) {
-        label_key key = {.s = strtab_str(&L->joins, j)};
-        if (numeric) int_label(key.s, strtab_len(&L->joins, j), &key.v);
+        label_key key = {.s = cs_strtab_str(&L->joins, j)};
+        if (numeric) int_label(key.s, cs_strtab_len(&L->joins, j), &key.v);
         int exact;
         L->join_period[j] = (int32_t)lower_bound(k, L->nperiods, &key, numeric, &exact);
         L->join_exact[j] = (uint8_t)exact;
@@ -768,9 +539,9 @@ static int place_joins(loader *L, const label_key *k, int numeric)
 /* Orders the period labels and places the join_period values among them. */
 static int order_periods(loader *L)
 {
-    if (L->col[COL_PERIOD] < 0) { /* one period, labelled "1" */
+    if (L->in.col[COL_PERIOD] < 0) { /* one period, labelled "1" */
         int added;
-        if (strtab_intern(&L->periods, "1", 1, &added) < 0) return -1;
+        if (cs_strtab_intern(&L->periods, "1", 1, &added) < 0) return -1;
     }
     size_t np = L->periods.n;
     L->nperiods = np;
@@ -783,8 +554,8 @@ static int order_periods(loader *L)
         return -1;
     }
     for (size_t i = 0; i < np; i++) {
-        k[i] = (label_key){.s = strtab_str(&L->periods, i), .label = (uint32_t)i};
-        if (numeric) int_label(k[i].s, strtab_len(&L->periods, i), &k[i].v);
+        k[i] = (label_key){.s = cs_strtab_str(&L->periods, i), .label = (uint32_t)i};
+        if (numeric) int_label(k[i].s, cs_strtab_len(&L->periods, i), &k[i].v);
     }
     qsort(k, np, sizeof *k, numeric ? key_cmp_int : key_cmp_text);
     for (size_t i = 0; i < np; i++) {
@@ -793,9 +564,9 @@ static int order_periods(loader *L)
         /* sorted by value then by appearance, so k[i] is the later spelling of the same number */
         if (numeric && i && k[i].v == k[i - 1].v) {
             char a[SHOW_CAP], b[SHOW_CAP];
-            errlist_add(&L->err, L->period_line[k[i].label], "period '%s' is the same number as period '%s' (line %lu)",
-                        show(a, k[i].s, strlen(k[i].s)), show(b, k[i - 1].s, strlen(k[i - 1].s)),
-                        (unsigned long)L->period_line[k[i - 1].label]);
+            gl_err_add(&L->err, L->period_line[k[i].label], ST_PERIODS,
+                       "period '%s' is the same number as period '%s' (line %lu)", gl_show(a, k[i].s, strlen(k[i].s)),
+                       gl_show(b, k[i - 1].s, strlen(k[i - 1].s)), (unsigned long)L->period_line[k[i - 1].label]);
         }
     }
     int ret = place_joins(L, k, numeric);
@@ -803,37 +574,25 @@ static int order_periods(loader *L)
     return ret;
 }
 
-/* ---- stage 3: the sponsor tree ---- */
-
-/* Loops that read an array at random indices prefetch the entry they will need this many
- * iterations ahead: the indices come from arrays read in order, so they are known early. */
-#define AHEAD 16
-
-static const char *id_of(const loader *L, uint32_t rank, char out[SHOW_CAP])
-{
-    return show_entry(&L->ids, L->by_rank[rank], out);
-}
+/* ---- stage 4: the sponsor tree ---- */
 
 /* up[rank]: the sponsor's rank, -1 for a root, -2 (and an error) for a sponsor with no row. */
 static int link_sponsors(loader *L)
 {
-    L->up = cs_big_malloc(L->n, sizeof *L->up);
+    L->up = carve(L, L->n, sizeof *L->up);
     if (!L->up) return -1;
     for (size_t r = 0; r < L->n; r++) {
-        if (r + AHEAD < L->n) {
-            int32_t s = L->ent[L->by_rank[r + AHEAD]].sponsor;
-            if (s >= 0) __builtin_prefetch(&L->ent[s]);
+        int32_t sp = L->m[r].sp;
+        if (sp >= -1) {
+            L->up[r] = sp;
+            continue;
         }
-        const entry *m = &L->ent[L->by_rank[r]];
-        if (m->sponsor < 0) {
-            L->up[r] = -1;
-        } else if (L->ent[m->sponsor].rank != NONE) {
-            L->up[r] = (int32_t)L->ent[m->sponsor].rank;
-        } else {
-            L->up[r] = -2;
+        uint32_t to = L->pend_rank[-2 - sp];
+        L->up[r] = to == GL_NONE ? -2 : (int32_t)to;
+        if (to == GL_NONE) {
             char a[SHOW_CAP], b[SHOW_CAP];
-            errlist_add(&L->err, m->line, "unknown sponsor '%s' of member '%s'", show_entry(&L->ids, m->sponsor, b),
-                        id_of(L, (uint32_t)r, a));
+            gl_err_add(&L->err, L->m[r].line, ST_TREE, "unknown sponsor '%s' of member '%s'", show_sponsor(L, sp, b),
+                       show_rank(L, (uint32_t)r, a));
         }
     }
     return 0;
@@ -858,35 +617,36 @@ static void list_recruits(const int32_t *up, size_t n, uint32_t *first, uint32_t
 }
 
 /* Breadth-first order: roots by rank, then the recruits of each member in turn, by rank.
- * order[] doubles as the queue. */
+ * order[] doubles as the queue; par[] gets each member's sponsor's position as it is queued. */
 static int breadth_first(loader *L)
 {
     size_t n = L->n, tail = 0;
-    uint32_t *first = cs_big_malloc(n + 1, sizeof *first), *kids = cs_big_malloc(n, sizeof *kids);
-    L->order = cs_big_malloc(n, sizeof *L->order);
-    L->pos = cs_big_malloc(n, sizeof *L->pos);
-    if (!first || !kids || !L->order || !L->pos) {
-        free(first);
-        free(kids);
-        return -1;
-    }
+    L->order = carve(L, n, sizeof *L->order);
+    L->par = carve(L, n, sizeof *L->par);
+    size_t mark = L->scratch_used;
+    uint32_t *first = carve(L, n + 1, sizeof *first), *kids = carve(L, n, sizeof *kids);
+    if (!first || !kids || !L->order || !L->par) return -1;
     list_recruits(L->up, n, first, kids);
-    for (size_t r = 0; r < n; r++) {
-        L->pos[r] = NONE;
-        if (L->up[r] == -1) L->order[tail++] = (uint32_t)r;
-    }
+    for (size_t r = 0; r < n; r++)
+        if (L->up[r] == -1) L->par[tail] = -1, L->order[tail++] = (uint32_t)r;
     for (size_t head = 0; head < tail; head++) {
-        if (head + AHEAD < tail) {
-            __builtin_prefetch(&first[L->order[head + AHEAD]]);
-            __builtin_prefetch(&L->pos[L->order[head + AHEAD]], 1);
-        }
+        if (head + 2 * AHEAD < tail) __builtin_prefetch(&first[L->order[head + 2 * AHEAD]]);
+        if (head + AHEAD < tail) __builtin_prefetch(&kids[first[L->order[head + AHEAD]]]);
         uint32_t r = L->order[head];
-        L->pos[r] = (uint32_t)head;
-        for (uint32_t c = first[r]; c < first[r + 1]; c++) L->order[tail++] = kids[c];
+        for (uint32_t c = first[r]; c < first[r + 1]; c++) L->par[tail] = (int32_t)head, L->order[tail++] = kids[c];
     }
     L->nreached = tail;
-    free(first);
-    free(kids);
+    L->scratch_used = mark; /* first and kids are free again */
+    return 0;
+}
+
+/* pos[rank]: the member's breadth-first position, GL_NONE if not reached. */
+static int find_positions(loader *L)
+{
+    L->pos = carve(L, L->n, sizeof *L->pos);
+    if (!L->pos) return -1;
+    if (L->nreached < L->n) memset(L->pos, 0xff, L->n * sizeof *L->pos);
+    for (size_t i = 0; i < L->nreached; i++) L->pos[L->order[i]] = (uint32_t)i;
     return 0;
 }
 
@@ -899,7 +659,7 @@ static int report_cycles(loader *L)
     uint8_t *st = calloc(L->n, 1);
     if (!st) return -1;
     for (size_t r0 = 0; r0 < L->n; r0++) {
-        if (L->pos[r0] != NONE || st[r0]) continue;
+        if (L->pos[r0] != GL_NONE || st[r0]) continue;
         int32_t x = (int32_t)r0;
         while (x >= 0 && st[x] == NEW) {
             st[x] = ON_PATH;
@@ -918,183 +678,269 @@ static int report_cycles(loader *L)
     for (size_t r = 0; r < L->n; r++) {
         if (!(st[r] & IN_CYCLE)) continue;
         char a[SHOW_CAP];
-        errlist_add(&L->err, L->ent[L->by_rank[r]].line, "member '%s' is in a sponsorship cycle",
-                    id_of(L, (uint32_t)r, a));
+        gl_err_add(&L->err, L->m[r].line, ST_TREE, "member '%s' is in a sponsorship cycle", show_rank(L, (uint32_t)r, a));
     }
     free(st);
     return 0;
 }
 
-/* ---- stage 4: rows into the store ---- */
+/* ---- stage 5: rows into the store ---- */
 
 static void free_store(cs_genealogy *g)
 {
-    free(g->parent);
-    free(g->id_off);
-    free(g->file_order);
-    free(g->line);
-    free(g->join);
-    free(g->joined_in_file);
-    free(g->pv);
-    free(g->bv);
-    free(g->retail);
+    cs_xfree(g->parent);
+    cs_xfree(g->id_off);
+    cs_xfree(g->file_order);
+    cs_xfree(g->line);
+    cs_xfree(g->join);
+    cs_xfree(g->joined_in_file);
+    cs_xfree(g->pv);
+    cs_xfree(g->bv);
+    cs_xfree(g->retail);
     free(g->total_bv);
 }
 
-static int alloc_store(cs_genealogy *g, size_t n, size_t np)
+static void populate_store(cs_genealogy *g)
+{
+    size_t n = g->n, cells = n * g->nperiods;
+    populate(g->parent, n * sizeof *g->parent);
+    populate(g->id_off, n * sizeof *g->id_off);
+    populate(g->file_order, n * sizeof *g->file_order);
+    populate(g->line, n * sizeof *g->line);
+    populate(g->join, n * sizeof *g->join);
+    populate(g->joined_in_file, n);
+    populate(g->pv, cells * sizeof *g->pv);
+    populate(g->bv, cells * sizeof *g->bv);
+    populate(g->retail, cells * sizeof *g->retail);
+}
+
+/* The store's arrays; the volumes are zeroed unless every cell is to be written (`filled`). */
+static int alloc_store(cs_genealogy *g, size_t n, size_t np, int filled)
 {
     size_t cells;
     if (__builtin_mul_overflow(n, np, &cells) || cells > SIZE_MAX / sizeof(int64_t)) return -1;
-    g->parent = cs_big_malloc(n, sizeof *g->parent);
-    g->id_off = cs_big_malloc(n, sizeof *g->id_off);
-    g->file_order = cs_big_malloc(n, sizeof *g->file_order);
-    g->line = cs_big_malloc(n, sizeof *g->line);
-    g->join = cs_big_malloc(n, sizeof *g->join);
-    g->joined_in_file = cs_big_malloc(n, 1);
-    g->pv = cs_big_calloc(cells, sizeof *g->pv); /* a member with no row in a period has zero volume then */
-    g->bv = cs_big_calloc(cells, sizeof *g->bv);
-    g->retail = cs_big_calloc(cells, sizeof *g->retail);
+    g->parent = cs_xmalloc_n(n, sizeof *g->parent);
+    g->id_off = cs_xmalloc_n(n, sizeof *g->id_off);
+    g->file_order = cs_xmalloc_n(n, sizeof *g->file_order);
+    g->line = cs_xmalloc_n(n, sizeof *g->line);
+    g->join = cs_xmalloc_n(n, sizeof *g->join);
+    g->joined_in_file = cs_xmalloc_n(n, 1);
+    /* a member with no row in a period has zero volume then */
+    void *(*alloc)(size_t, size_t) = filled ? cs_xmalloc_n : cs_xcalloc;
+    g->pv = alloc(cells, sizeof *g->pv);
+    g->bv = alloc(cells, sizeof *g->bv);
+    g->retail = alloc(cells, sizeof *g->retail);
     g->total_bv = calloc(np, sizeof *g->total_bv);
+    g->n = n;
+    g->nperiods = np;
     return g->parent && g->id_off && g->file_order && g->line && g->join && g->joined_in_file && g->pv && g->bv &&
                    g->retail && g->total_bv
                ? 0
                : -1;
 }
 
-/* join[] and joined[] by rank, from the join_period values; members without one get nperiods
- * here and their first period with a row in scatter_rows. */
-static void join_from_labels(const loader *L, int32_t *join, uint8_t *joined)
-{
-    for (size_t r = 0; r < L->n; r++) {
-        int32_t j = L->ent[L->by_rank[r]].join;
-        join[r] = j < 0 ? (int32_t)L->nperiods : L->join_period[j];
-        joined[r] = j < 0 ? 1 : L->join_exact[j];
-    }
-}
+typedef struct {
+    int64_t *total; /* per period */
+    uint8_t *overflow;
+    int fast;       /* every kept row is its member's first: the store takes values from the members */
+} rows_state;
 
-/* The store cell of row k (the tree must be complete). */
-static size_t cell_of(const loader *L, size_t k)
-{
-    size_t p = L->row_period ? L->period_pos[L->row_period[k]] : 0;
-    return p * L->n + L->pos[L->ent[L->row_ent[k]].rank];
-}
+static size_t period_of(const loader *L, uint32_t label) { return L->nperiods == 1 ? 0 : L->period_pos[label]; }
 
-static void report_duplicate(loader *L, size_t k, size_t p, uint32_t first_row)
+/* Checks a kept row of member r in period p (before the member joined? does the period's total
+ * overflow?); 0 if its values count. */
+static int check_row(loader *L, rows_state *S, uint32_t r, uint32_t line, size_t p, int64_t bv)
 {
-    char a[SHOW_CAP], b[SHOW_CAP];
-    errlist_add(&L->err, L->row_line[k], "duplicate row for member '%s' in period %s (first at line %lu)",
-                id_of(L, L->ent[L->row_ent[k]].rank, a), show_entry(&L->periods, L->sorted[p], b),
-                (unsigned long)L->row_line[first_row]);
-}
-
-/* Scatters the rows into the store (when `g` is given: no error so far), finding rows repeated in a
- * period (with one period they were found while reading) and totals that overflow.  join[] gets,
- * for members without a join_period, the first period with a row. */
-static int scatter_rows(loader *L, cs_genealogy *g, int32_t *join)
-{
-    size_t n = L->n, np = L->nperiods, cells = n * np; /* alloc_store or the caller checked n * np */
-    uint32_t *row_at = L->row_period ? cs_big_malloc(cells, sizeof *row_at) : NULL; /* the row that filled each cell */
-    int64_t *total = calloc(np, sizeof *total);
-    uint8_t *overflow = calloc(np, 1);
-    if ((L->row_period && !row_at) || !total || !overflow) {
-        free(row_at), free(total), free(overflow);
+    member *m = &L->m[r];
+    if (m->join >= 0 && (int32_t)p < L->join_period[m->join]) { /* a member cannot buy before joining */
+        char a[SHOW_CAP], b[SHOW_CAP], c[SHOW_CAP];
+        gl_err_add(&L->err, line, ST_ROWS, "member '%s' has a row in period %s, before its join_period %s",
+                   show_rank(L, r, a), show_label(&L->periods, L->sorted[p], b), show_label(&L->joins, m->join, c));
         return -1;
     }
-    if (row_at) memset(row_at, 0xff, cells * sizeof *row_at);
-    for (size_t k = 0; k < L->nrows; k++) {
-        size_t r = L->ent[L->row_ent[k]].rank, p = L->row_period ? L->period_pos[L->row_period[k]] : 0;
-        if (row_at && row_at[p * n + r] != NONE) {
-            report_duplicate(L, k, p, row_at[p * n + r]);
-            continue;
-        }
-        if (row_at) row_at[p * n + r] = (uint32_t)k;
-        int32_t jl = L->ent[L->row_ent[k]].join;
-        if (jl >= 0 && (int32_t)p < join[r]) { /* a member cannot buy before joining */
-            char a[SHOW_CAP], b[SHOW_CAP], c[SHOW_CAP];
-            errlist_add(&L->err, L->row_line[k], "member '%s' has a row in period %s, before its join_period %s",
-                        id_of(L, (uint32_t)r, a), show_entry(&L->periods, L->sorted[p], b), show_entry(&L->joins, jl, c));
-            continue;
-        }
-        int64_t bv = L->row_bv ? L->row_bv[k] : L->row_pv[k];
-        if (!overflow[p] && __builtin_add_overflow(total[p], bv, &total[p])) {
-            overflow[p] = 1;
-            char b[SHOW_CAP];
-            errlist_add(&L->err, L->row_line[k], "total bv of period %s overflows",
-                        show_entry(&L->periods, L->sorted[p], b));
-        }
-        if ((size_t)join[r] > p && L->ent[L->row_ent[k]].join < 0) join[r] = (int32_t)p;
-        if (!g) continue;
-        if (k + AHEAD < L->nrows) __builtin_prefetch(&g->pv[cell_of(L, k + AHEAD)], 1);
-        size_t at = p * n + L->pos[r];
-        g->pv[at] = L->row_pv[k];
-        g->bv[at] = bv;
-        if (L->row_retail) g->retail[at] = L->row_retail[k];
+    if (!S->overflow[p] && __builtin_add_overflow(S->total[p], bv, &S->total[p])) {
+        S->overflow[p] = 1;
+        char b[SHOW_CAP];
+        gl_err_add(&L->err, line, ST_ROWS, "total bv of period %s overflows", show_label(&L->periods, L->sorted[p], b));
     }
-    if (g) memcpy(g->total_bv, total, np * sizeof *total);
-    free(row_at);
-    free(total);
-    free(overflow);
+    if (m->join < 0 && m->first > (int32_t)p) m->first = (int32_t)p;
     return 0;
 }
 
-/* Fills the per-member arrays in breadth-first order and hands over the ids and period labels. */
-static int finish_store(loader *L, cs_genealogy *g, const int32_t *join, const uint8_t *joined)
+/* The kept rows when each member has at most one: in rank order, which is file order for them. */
+static void check_first_rows(loader *L, rows_state *S)
 {
-    strtab_compact(&L->ids);
-    for (size_t r = 0; r < L->n; r++) { /* in rank order: the reads are in order, the writes scatter */
-        if (r + AHEAD < L->n && L->up[r + AHEAD] >= 0) __builtin_prefetch(&L->pos[L->up[r + AHEAD]]);
-        size_t i = L->pos[r];
-        g->parent[i] = L->up[r] < 0 ? -1 : (int32_t)L->pos[L->up[r]];
-        g->id_off[i] = L->ids.off[L->by_rank[r]];
-        g->file_order[i] = (uint32_t)r;
-        g->line[i] = L->ent[L->by_rank[r]].line;
-        g->join[i] = join[r];
-        g->joined_in_file[i] = joined[r];
+    if (!L->joins.n && L->nperiods == 1) { /* volumes are >= 0, so the total overflows iff the sum does */
+        unsigned __int128 sum = 0;
+        long n = (long)L->n;
+#pragma omp parallel for schedule(static) reduction(+ : sum)
+        for (long r = 0; r < n; r++) {
+            member *m = &L->m[r];
+            if (!m->kept) continue;
+            sum += (uint64_t)m->bv;
+            m->first = 0;
+        }
+        if (sum <= INT64_MAX) {
+            S->total[0] = (int64_t)sum;
+            return;
+        }
     }
+    for (size_t r = 0; r < L->n; r++) {
+        const member *m = &L->m[r];
+        if (m->kept) check_row(L, S, (uint32_t)r, m->line, period_of(L, m->label), m->bv);
+    }
+}
+
+/* Every kept row in file order (first rows and later ones), finding rows repeated in a period;
+ * with `g` (no error so far), puts the values into the store. */
+static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
+{
+    size_t n = L->n, cells = n * L->nperiods; /* the caller checked n * nperiods */
+    uint32_t *line_at = cs_xmalloc_n(cells, sizeof *line_at); /* the line of the row that filled each cell */
+    if (!line_at) return -1;
+    memset(line_at, 0xff, cells * sizeof *line_at);
+    size_t r = 0, k = 0;
+    for (;;) {
+        while (r < n && !L->m[r].kept) r++;
+        int from_member = r < n && (k == L->nlater || L->m[r].slot < L->later[k].slot);
+        if (!from_member && k == L->nlater) break;
+        const member *m = &L->m[r];
+        const later_row *x = &L->later[k];
+        uint32_t rank = from_member ? (uint32_t)r : x->rank, line = from_member ? m->line : x->line;
+        size_t p = period_of(L, from_member ? m->label : x->label), c = p * n + rank;
+        int64_t pv = from_member ? m->pv : x->pv, bv = from_member ? m->bv : x->bv, retail = from_member ? m->retail : x->retail;
+        if (from_member)
+            r++;
+        else
+            k++;
+        if (line_at[c] != GL_NONE) {
+            char a[SHOW_CAP], b[SHOW_CAP];
+            gl_err_add(&L->err, line, ST_ROWS, "duplicate row for member '%s' in period %s (first at line %lu)",
+                       show_rank(L, rank, a), show_label(&L->periods, L->sorted[p], b), (unsigned long)line_at[c]);
+            continue;
+        }
+        line_at[c] = line;
+        if (check_row(L, S, rank, line, p, bv) || !g) continue;
+        size_t at = p * n + L->pos[rank];
+        g->pv[at] = pv;
+        g->bv[at] = bv;
+        g->retail[at] = retail;
+    }
+    cs_xfree(line_at);
+    return 0;
+}
+
+/* Copies the ids into id_buf, in rank order, by both threads; member records then hold the
+ * offsets instead of the addresses. */
+static int place_ids(loader *L, cs_genealogy *g)
+{
+    enum { PARTS = 64 };
+    size_t n = L->n, base[PARTS + 1] = {0};
+#pragma omp parallel for schedule(static)
+    for (int t = 0; t < PARTS; t++) {
+        size_t sum = 0;
+        for (size_t r = n * (size_t)t / PARTS; r < n * (size_t)(t + 1) / PARTS; r++) sum += L->m[r].idlen + 1;
+        base[t + 1] = sum;
+    }
+    for (int t = 0; t < PARTS; t++) base[t + 1] += base[t];
+    g->id_buf = cs_xmalloc(base[PARTS]);
+    if (!g->id_buf) return -1;
+#pragma omp parallel for schedule(static)
+    for (int t = 0; t < PARTS; t++) {
+        size_t at = base[t];
+        for (size_t r = n * (size_t)t / PARTS; r < n * (size_t)(t + 1) / PARTS; r++) {
+            member *m = &L->m[r];
+            memcpy(g->id_buf + at, m->id.p, m->idlen);
+            g->id_buf[at + m->idlen] = '\0';
+            m->id.off = at;
+            at += m->idlen + 1;
+        }
+    }
+    return 0;
+}
+
+/* Fills the per-member arrays (and, in the fast case, the values) in breadth-first order, by
+ * both threads; hands over the period labels. */
+static int fill_store(loader *L, const rows_state *S, cs_genealogy *g)
+{
+    if (place_ids(L, g)) return -1;
+    gl_tm("f-ids");
+    long n = (long)L->n;
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < n; i++) {
+        if (i + AHEAD < n) __builtin_prefetch(&L->m[L->order[i + AHEAD]]);
+        uint32_t r = L->order[i];
+        const member *m = &L->m[r];
+        g->parent[i] = L->par[i];
+        g->id_off[i] = m->id.off;
+        g->file_order[i] = r;
+        g->line[i] = m->line;
+        g->join[i] = m->join >= 0 ? L->join_period[m->join] : m->first == INT32_MAX ? (int32_t)L->nperiods : m->first;
+        g->joined_in_file[i] = m->join < 0 ? 1 : L->join_exact[m->join];
+        if (!S->fast) continue;
+        size_t at = period_of(L, m->label) * (size_t)n + (size_t)i;
+        g->pv[at] = m->pv;
+        g->bv[at] = m->bv;
+        g->retail[at] = m->retail;
+    }
+    gl_tm("f-gather");
     g->period_label = calloc(L->nperiods, sizeof *g->period_label);
     if (!g->period_label) return -1;
     for (size_t p = 0; p < L->nperiods; p++)
-        if (!(g->period_label[p] = strdup(strtab_str(&L->periods, L->sorted[p])))) return -1;
-    char *ids = realloc(L->ids.arena, L->ids.alen ? L->ids.alen : 1); /* give back the unused reserve */
-    g->id_buf = ids ? ids : L->ids.arena;
-    L->ids.arena = NULL;
+        if (!(g->period_label[p] = strdup(cs_strtab_str(&L->periods, L->sorted[p])))) return -1;
     return 0;
 }
 
-/* Runs the stages after reading; returns the store, or NULL with the errors in L->err. */
+/* Runs the stages after resolving; returns the store, or NULL with the errors in L->err. */
 static cs_genealogy *build(loader *L)
 {
     size_t cells;
     if (order_periods(L) || __builtin_mul_overflow(L->n, L->nperiods, &cells)) goto oom;
-    /* the tree checks need every row: a row that could not be read would show up as an unknown sponsor */
-    int tree_ok = !L->structural;
-    if (tree_ok) {
-        if (link_sponsors(L) || breadth_first(L)) goto oom;
-        if (L->nreached < L->n && report_cycles(L)) goto oom;
-        tree_ok = L->nreached == L->n;
-    }
+    L->scratch = (char *)L->ids.slot; /* the id table is no longer needed */
+    L->scratch_size = L->ids.size * sizeof *L->ids.slot;
+    L->ids.slot = NULL;
+    gl_tm("periods");
+    rows_state S = {.fast = L->nlater == 0};
     cs_genealogy *g = calloc(1, sizeof *g);
-    int32_t *join = cs_big_malloc(L->n, sizeof *join);
-    uint8_t *joined = cs_big_malloc(L->n, 1);
-    if (!g || !join || !joined) goto fail;
-    int store = tree_ok && !L->err.total;
-    if (store && alloc_store(g, L->n, L->nperiods)) goto fail;
-    join_from_labels(L, join, joined);
-    if (scatter_rows(L, store ? g : NULL, join)) goto fail;
+    S.total = calloc(L->nperiods, sizeof *S.total);
+    S.overflow = calloc(L->nperiods, 1);
+    if (!g || !S.total || !S.overflow) goto fail;
+    /* the tree checks need every row: a row that could not be read would show up as an unknown sponsor */
+    int tree_ok = !L->structural, store = tree_ok && !L->err.total, err = 0;
+    /* while one thread orders the tree, the other takes the page faults of the store */
+    if (store && alloc_store(g, L->n, L->nperiods, S.fast && L->nperiods == 1)) goto fail;
+#pragma omp parallel sections if (L->n >= 100000)
+    {
+#pragma omp section
+        if (tree_ok) err = link_sponsors(L) || breadth_first(L);
+#pragma omp section
+        if (store) populate_store(g);
+    }
+    gl_tm("tree");
+    if (err || (tree_ok && L->nreached < L->n && (find_positions(L) || report_cycles(L)))) goto fail;
+    tree_ok = tree_ok && L->nreached == L->n;
+    store = tree_ok && !L->err.total;
+    if (S.fast) {
+        check_first_rows(L, &S);
+    } else if ((store && !L->pos && find_positions(L)) || check_all_rows(L, &S, store ? g : NULL)) {
+        goto fail;
+    }
     g->n = L->n;
     g->nperiods = L->nperiods;
-    if (!store || L->err.total || finish_store(L, g, join, joined)) goto fail;
-    g->has_bv = L->col[COL_BV] >= 0;
-    g->has_retail = L->col[COL_RETAIL] >= 0;
-    g->has_period = L->col[COL_PERIOD] >= 0;
-    g->has_join = L->col[COL_JOIN] >= 0;
-    free(join);
-    free(joined);
+    gl_tm("rows");
+    if (!store || L->err.total || fill_store(L, &S, g)) goto fail;
+    memcpy(g->total_bv, S.total, L->nperiods * sizeof *S.total);
+    g->has_bv = L->in.col[COL_BV] >= 0;
+    g->has_retail = L->in.col[COL_RETAIL] >= 0;
+    g->has_period = L->in.col[COL_PERIOD] >= 0;
+    g->has_join = L->in.col[COL_JOIN] >= 0;
+    free(S.total);
+    free(S.overflow);
     return g;
 fail:
     if (!L->err.total) oom(L);
-    free(join);
-    free(joined);
+    free(S.total);
+    free(S.overflow);
     cs_genealogy_free(g);
     return NULL;
 oom:
@@ -1104,105 +950,124 @@ oom:
 
 /* ---- entry points ---- */
 
-/* The input: a buffer of the caller's, or a file read into memory or mapped. */
-typedef struct {
-    const char *buf;
-    size_t len;
-    char *heap;        /* to free, or NULL */
-    void *map;         /* to unmap, or NULL */
-} input;
-
-static void input_release(input *in)
-{
-    free(in->heap);
-    if (in->map) munmap(in->map, in->len);
-    in->heap = NULL;
-    in->map = NULL;
-}
-
-/* Loads from `in` and releases it as soon as it is no longer needed (after reading). */
-static cs_genealogy *load(input *in, const char *name, cs_diags *d)
+cs_genealogy *cs_genealogy_load_parts(const char *buf, size_t len, const char *name, cs_diags *d, size_t part_bytes)
 {
     loader L;
     memset(&L, 0, sizeof L);
     L.name = name;
-    L.last_period = -1;
-    int ok = read_file(&L, in->buf, in->len) == 0 && L.n > 0; /* n == 0: every row had an error */
-    input_release(in);
-    free(L.ids.slot); /* the hash slots are needed only while reading */
-    L.ids.slot = NULL;
-    cs_genealogy *g = ok ? build(&L) : NULL;
+    cs_genealogy *g = NULL;
+    gl_tm(NULL);
+    if (gl_read_header(&L.in, buf, len, part_bytes, &L.err) == 0) {
+        gl_tm("header");
+        if (read_rows(&L) == 0 && L.n > 0) { /* n == 0: every row had an error */
+            gl_tm("read");
+#ifdef GL_TIMING
+            fprintf(stderr, "  %-12s %.4f\n  %-12s %.4f\n", "(parse)", gl_t_parse, "(resolve)", gl_t_resolve);
+            gl_t_parse = gl_t_resolve = 0;
+#endif
+            g = build(&L);
+        }
+    }
     if (L.err.total) {
         cs_genealogy_free(g);
         g = NULL;
     }
-    errlist_flush(&L.err, d, name);
+    gl_err_flush(&L.err, d, name);
     loader_free(&L);
+    gl_tm("free");
     return g;
 }
 
 cs_genealogy *cs_genealogy_load_buffer(const char *buf, size_t len, const char *name, cs_diags *d)
 {
-    input in = {.buf = buf, .len = len};
-    return load(&in, name, d);
+    return cs_genealogy_load_parts(buf, len, name, d, 0);
 }
 
-/* Reads what is left of f into one buffer (for pipes and the like, which cannot be mapped). */
-static char *read_all(FILE *f, size_t *len)
+/* Reads a regular file of `size` bytes into buf, in pieces read by both threads (each takes the
+ * page faults of its piece); returns the bytes read, which are fewer if the file shrank. */
+static size_t read_pieces(int fd, char *buf, size_t size)
 {
-    size_t cap = 65536, n = 0, got;
-    char *buf = malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
+    enum { PIECES = 16 };
+    size_t got[PIECES] = {0};
+    int fail = 0;
+#pragma omp parallel for schedule(dynamic, 1) if (size >= ((size_t)8 << 20))
+    for (int k = 0; k < PIECES; k++) {
+        size_t lo = size * (size_t)k / PIECES, hi = size * (size_t)(k + 1) / PIECES;
+        while (lo + got[k] < hi) {
+            ssize_t r = pread(fd, buf + lo + got[k], hi - lo - got[k], (off_t)(lo + got[k]));
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) {
+                if (r < 0) fail = errno;
+                break;
+            }
+            got[k] += (size_t)r;
+        }
+    }
+    size_t n = 0;
+    for (int k = 0; k < PIECES && !fail; k++) {
+        n += got[k];
+        if (got[k] < size * (size_t)(k + 1) / PIECES - size * (size_t)k / PIECES) break; /* the file shrank */
+    }
+    errno = fail;
+    return fail ? SIZE_MAX : n;
+}
+
+/* Reads the file into one buffer on huge pages.  A regular file is read rather than mapped:
+ * here, going through a mapping's 4 KiB pages costs more than copying them. */
+static char *read_all(int fd, size_t *len)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+        char *buf = cs_xmalloc((size_t)sb.st_size);
+        size_t n = buf ? read_pieces(fd, buf, (size_t)sb.st_size) : SIZE_MAX;
+        if (n == SIZE_MAX) {
+            cs_xfree(buf);
+            return NULL;
+        }
+        *len = n;
+        return buf;
+    }
+    size_t cap = 65536, n = 0;
+    char *buf = cs_xmalloc(cap);
+    while (buf) {
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            cs_xfree(buf);
+            return NULL;
+        }
+        if (got == 0) break;
+        n += (size_t)got;
         if (n < cap) continue;
-        char *b = realloc(buf, 2 * cap);
-        if (!b) free(buf);
+        char *b = cs_xmalloc(2 * cap);
+        if (b) memcpy(b, buf, n);
+        cs_xfree(buf);
         buf = b;
         cap *= 2;
-    }
-    if (buf && ferror(f)) {
-        free(buf);
-        buf = NULL;
     }
     *len = n;
     return buf;
 }
 
-/* A regular file is mapped rather than read: its pages are already in the page cache, and copying
- * them would cost a fresh buffer as large as the file. */
-static int open_input(FILE *f, input *in)
-{
-    struct stat sb;
-    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode)) {
-        if (sb.st_size == 0) return 0;
-        void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
-        if (m != MAP_FAILED) {
-            posix_madvise(m, (size_t)sb.st_size, POSIX_MADV_SEQUENTIAL);
-            in->buf = in->map = m;
-            in->len = (size_t)sb.st_size;
-            return 0;
-        }
-    }
-    errno = 0;
-    in->buf = in->heap = read_all(f, &in->len);
-    return in->heap ? 0 : errno ? errno : ENOMEM;
-}
-
 cs_genealogy *cs_genealogy_load_file(const char *path, cs_diags *d)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
         cs_error(d, path, 0, 0, "cannot open: %s", strerror(errno));
         return NULL;
     }
-    input in = {.buf = "", .len = 0};
-    int err = open_input(f, &in);
-    fclose(f); /* a mapping outlives its descriptor */
-    if (err) {
+    size_t len = 0;
+    errno = 0;
+    char *buf = read_all(fd, &len);
+    int err = errno ? errno : ENOMEM;
+    close(fd);
+    if (!buf) {
         cs_error(d, path, 0, 0, "cannot read: %s", strerror(err));
         return NULL;
     }
-    return load(&in, path, d);
+    cs_genealogy *g = cs_genealogy_load_buffer(buf, len, path, d);
+    cs_xfree(buf);
+    return g;
 }
 
 void cs_genealogy_free(cs_genealogy *g)
@@ -1211,7 +1076,7 @@ void cs_genealogy_free(cs_genealogy *g)
     if (g->period_label)
         for (size_t p = 0; p < g->nperiods; p++) free(g->period_label[p]);
     free(g->period_label);
-    free(g->id_buf);
+    cs_xfree(g->id_buf);
     free_store(g);
     free(g);
 }

@@ -1,0 +1,82 @@
+/* idtab: the set of member ids of a genealogy file, for the loader.
+ *
+ * Open addressing with linear probing over 32-byte slots.  An id of up to 20 bytes is kept in its
+ * slot, so that finding it reads one slot (one cache line, nearly always) and nothing else: a
+ * large file's ids are looked up at random, and each lookup is a cache miss, so it matters that
+ * there is one per lookup rather than two or three.  A longer id is kept as its address and hash,
+ * and its bytes must outlive the table.  Ids never hold NUL bytes (the reader rejects them), so
+ * zero padding cannot make two ids equal.
+ *
+ * Each slot carries two numbers for the caller, zero when the slot is new. */
+#ifndef COMPSIM_IDTAB_H
+#define COMPSIM_IDTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define CS_ID_INLINE 20             /* longest id kept in its slot */
+#define CS_ID_LONG UINT32_C(0x80000000) /* len flag: the key is an address and a hash */
+
+typedef struct {
+    uint64_t k0, k1; /* bytes 0-15 of an inline key; else address and hash */
+    uint32_t k2;     /* bytes 16-19 */
+    uint32_t len;    /* 0: empty slot */
+    uint32_t a, b;   /* the caller's */
+} cs_idslot;
+
+typedef struct {
+    cs_idslot *slot;
+    size_t size, n, limit;
+} cs_idtab;
+
+/* The first slot to look at for hash h: any table size works (a multiply, not a mask). */
+static inline size_t cs_idtab_home(const cs_idtab *t, uint64_t h)
+{
+    return (size_t)(((unsigned __int128)h * t->size) >> 64);
+}
+
+/* Room for `expect` ids before the table grows; -1 when out of memory. */
+int cs_idtab_init(cs_idtab *t, size_t expect);
+void cs_idtab_free(cs_idtab *t);
+/* Makes sure `more` ids can be added before slots move; -1 when out of memory. */
+int cs_idtab_reserve(cs_idtab *t, size_t more);
+
+static inline void cs_idtab_prefetch(const cs_idtab *t, uint64_t h) { __builtin_prefetch(&t->slot[cs_idtab_home(t, h)]); }
+
+/* The slot of s[0 .. len) (1 <= len < 2^31), whose hash (cs_hash_bytes) is h; a new slot, with
+ * *added set, if s is not in the table.  Room must have been reserved (cs_idtab_reserve).  The
+ * slot stays where it is until the table grows. */
+static inline cs_idslot *cs_idtab_get(cs_idtab *t, const char *s, uint32_t len, uint64_t h, int *added)
+{
+    uint64_t k0 = 0, k1 = 0;
+    uint32_t k2 = 0, klen = len;
+    if (len <= CS_ID_INLINE) {
+        char k[24] = {0};
+        memcpy(k, s, len);
+        memcpy(&k0, k, 8);
+        memcpy(&k1, k + 8, 8);
+        memcpy(&k2, k + 16, 4);
+    } else {
+        k0 = (uint64_t)(uintptr_t)s;
+        k1 = h;
+        klen = len | CS_ID_LONG;
+    }
+    for (size_t i = cs_idtab_home(t, h);; i = i + 1 == t->size ? 0 : i + 1) {
+        cs_idslot *sl = &t->slot[i];
+        if (!sl->len) {
+            sl->k0 = k0, sl->k1 = k1, sl->k2 = k2, sl->len = klen;
+            t->n++;
+            *added = 1;
+            return sl;
+        }
+        if (sl->len != klen) continue;
+        if (len <= CS_ID_INLINE ? sl->k0 == k0 && sl->k1 == k1 && sl->k2 == k2
+                                : sl->k1 == h && !memcmp((const char *)(uintptr_t)sl->k0, s, len)) {
+            *added = 0;
+            return sl;
+        }
+    }
+}
+
+#endif
