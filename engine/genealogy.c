@@ -3,30 +3,35 @@
  *
  * Loading runs in stages over flat arrays, with no allocation per member or per row:
  *
- *   read     (genealogy_read.c) the header, then the rows, in parts read by both threads: each row
- *            is kept as its fields' places, its volumes and the hashes of its ids.
- *   resolve  one pass over the rows in file order gives each id its member, numbered by rank (the
- *            order of the member's first row), through a hash table that holds short ids in its
- *            slots (idtab.h).  A member's sponsor and join_period are checked against the
- *            member's first row as rows come.  An id seen as a sponsor before any row of its own is
- *            "pending" until its first row.
+ *   read     (genealogy_read.c) the header; then the rest is cut into parts at line ends, and each
+ *            part is parsed into a buffer of rows: fields located, volumes converted, ids hashed.
+ *   resolve  the parts' rows, in file order, give each id its member, numbered by rank (the order
+ *            of the member's first row), through a hash table that holds short ids in its slots
+ *            (idtab.h).  A member's sponsor and join_period are checked against its first row as
+ *            rows come.  An id seen as a sponsor before any row of its own is "pending" until its
+ *            first row.  Each member gets one 64-byte record; a later row that is kept (files with
+ *            periods) goes to a list of its own.
+ *            Reading and resolving overlap: one thread resolves part i while the other parses the
+ *            parts after it (pipeline_run), so the two cpus share the work whatever its order.
  *   periods  labels are sorted, as integers or as text, and join_period values are placed.
  *   tree     breadth-first order through a CSR list of recruits (sponsor -> recruits in rank
  *            order).  Members it does not reach are below an unknown sponsor, or in or below a cycle.
- *   rows     each row's cell is checked (a cell filled twice is a duplicate; without a period
+ *   rows     each kept row's cell is checked (a cell filled twice is a duplicate; without a period
  *            column, a member's second row already is, found when resolving) and per-period totals
- *            are summed with an overflow check; then the store is filled in breadth-first order,
- *            both threads taking half of it.  When each member has at most one row (one period, or
- *            one row per member), the values are gathered straight from the rows.
+ *            are summed with an overflow check; then the store is filled in breadth-first order by
+ *            both threads, from the member records.
  *
- * Large inputs are bound by memory, not by parsing: the hash slots and the member records are read
- * at random, so those loops prefetch what they will need a few iterations ahead, the big arrays
- * are on huge pages (xalloc.h), and a file is read into one such buffer (reading through a mapping
- * of the file's 4 KiB pages costs more here than the copy).
+ * Large inputs are bound by memory, not by parsing.  The hash slots are read at random, so rows
+ * prefetch them a few rows ahead.  Fresh memory costs most (each page is cleared by the kernel on
+ * first touch; huge pages, xalloc.h, cut the count but not the clearing), so the tree arrays reuse
+ * the id table's memory, and page faults are taken ahead of time by a thread that would otherwise
+ * wait: the member records' by the parsing thread, the store's during the (serial) tree stage.
+ * A file is read into one buffer by both threads (reading through a mapping of the file's 4 KiB
+ * pages costs more here than the copy).
  *
  * Errors are collected with their lines and passed to the caller sorted by line, so that the
  * messages read in file order whichever stage found them; neither the errors nor the result depend
- * on the number of threads. */
+ * on the number of threads or on how the input was cut into parts. */
 #define _DEFAULT_SOURCE /* MADV_POPULATE_WRITE */
 #include "genealogy.h"
 
@@ -49,21 +54,6 @@
 #include <emmintrin.h>
 #endif
 
-#ifdef GL_TIMING /* stage times on stderr, for tuning: build with -DGL_TIMING */
-#include <time.h>
-static double gl_t0;
-static void gl_tm(const char *what)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    double t = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-    if (what) fprintf(stderr, "  %-12s %.4f\n", what, t - gl_t0);
-    gl_t0 = t;
-}
-static double gl_t_parse, gl_t_resolve;
-#else
-#define gl_tm(what) ((void)0)
-#endif
 
 #define PEND(p) (-2 - (int32_t)(p)) /* sponsor of a first row: an id with no row yet */
 #define AHEAD 16 /* loops that read at random prefetch this many iterations ahead */
@@ -115,12 +105,7 @@ typedef struct {
     uint32_t *period_line;    /* first line of each period label */
     size_t period_line_cap;
 
-    /* periods */
-    size_t nperiods;
-    uint32_t *period_pos; /* label -> period index */
-    uint32_t *sorted;     /* period index -> label */
-    int32_t *join_period; /* join label -> first period at or after it */
-    uint8_t *join_exact;  /* join label -> that period is the join_period itself */
+    gl_periods per; /* the periods in order, and where join_period values fall */
 
     /* tree: in the id table's memory, which is no longer needed then */
     char *scratch;
@@ -132,10 +117,9 @@ typedef struct {
     size_t nreached;
 } loader;
 
-/* Has the pages of p[0 .. bytes) mapped (by this thread), without changing what they hold: a
- * member's first row has a rank no greater than its place among the rows, so a part's members go
- * below where its rows would, and the parsing thread can take the page faults (which cost more
- * than anything else here, the kernel clearing each page) off the resolving thread. */
+/* Has the pages of p[0 .. bytes) mapped by this thread, without changing what they hold: the
+ * page faults of fresh memory (the kernel clearing each page) cost more than anything else here,
+ * and this takes them off a thread that has more to do. */
 static void populate(void *p, size_t bytes)
 {
 #ifdef MADV_POPULATE_WRITE
@@ -174,10 +158,7 @@ static void loader_free(loader *L)
     cs_strtab_free(&L->periods);
     cs_strtab_free(&L->joins);
     free(L->period_line);
-    free(L->period_pos);
-    free(L->sorted);
-    free(L->join_period);
-    free(L->join_exact);
+    gl_periods_free(&L->per);
     cs_xfree(L->scratch);
 }
 
@@ -392,13 +373,7 @@ static void pipeline_run(pipeline *P)
             size_t i;
             while (!__atomic_load_n(&P->stop, __ATOMIC_ACQUIRE) && (i = P->next_resolve) < np &&
                    __atomic_load_n(&P->parsed[i], __ATOMIC_ACQUIRE)) {
-#ifdef GL_TIMING
-                double t0 = omp_get_wtime();
-#endif
                 int st = resolve_part(L, i, P->buf[i % P->nbuf]);
-#ifdef GL_TIMING
-                gl_t_resolve += omp_get_wtime() - t0;
-#endif
                 if (st < 0) P->failed = 1;
                 __atomic_store_n(&P->next_resolve, i + 1, __ATOMIC_RELEASE);
                 if (st || i + 1 == np) __atomic_store_n(&P->stop, 1, __ATOMIC_RELEASE);
@@ -409,15 +384,10 @@ static void pipeline_run(pipeline *P)
         size_t i = __atomic_load_n(&P->next_parse, __ATOMIC_ACQUIRE);
         if (i < np && i < __atomic_load_n(&P->next_resolve, __ATOMIC_ACQUIRE) + P->nbuf) {
             if (__atomic_compare_exchange_n(&P->next_parse, &i, i + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-#ifdef GL_TIMING
-                double t0 = omp_get_wtime();
-#endif
+                /* a member's rank is no greater than its first row's place among the rows, so a
+                 * part's new members go below where its rows would */
                 populate(L->m + L->in.part[i].slot0, (L->in.part[i].newlines + 1) * sizeof *L->m);
                 gl_parse_part(&L->in, i, P->buf[i % P->nbuf]);
-#ifdef GL_TIMING
-#pragma omp atomic
-                gl_t_parse += omp_get_wtime() - t0;
-#endif
                 __atomic_store_n(&P->parsed[i], 1, __ATOMIC_RELEASE);
             }
             continue;
@@ -430,6 +400,8 @@ static void pipeline_run(pipeline *P)
 static int read_rows(loader *L)
 {
     gl_input *in = &L->in;
+    /* about rows / periods ids, with room for members that have rows in only half the periods;
+     * the table grows if that was too few */
     size_t labels = in->labels > 1 ? in->labels / 2 : 1, ids = in->rows_all / labels;
     if (cs_idtab_init(&L->ids, ids < in->rows_all ? ids : in->rows_all) || cs_strtab_init(&L->periods, 16) ||
         cs_strtab_init(&L->joins, 16))
@@ -461,118 +433,7 @@ oom:
     return -1;
 }
 
-/* ---- stage 3: periods ---- */
-
-/* Parses a label that is an integer: an optional '-' and digits, within int64. */
-static int int_label(const char *s, size_t len, int64_t *out)
-{
-    size_t i = len && s[0] == '-';
-    if (i == len) return 0;
-    uint64_t v = 0, lim = i ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') return 0;
-        unsigned dgt = (unsigned)(s[i] - '0');
-        if (v > (lim - dgt) / 10) return 0;
-        v = v * 10 + dgt;
-    }
-    *out = s[0] == '-' ? (int64_t)(0 - v) : (int64_t)v; /* two's complement, so -2^63 converts too */
-    return 1;
-}
-
-typedef struct {
-    const char *s;
-    int64_t v;
-    uint32_t label; /* order of appearance */
-} label_key;
-
-static int key_cmp_int(const void *a, const void *b)
-{
-    const label_key *x = a, *y = b;
-    if (x->v != y->v) return x->v < y->v ? -1 : 1;
-    return x->label < y->label ? -1 : x->label > y->label;
-}
-
-static int key_cmp_text(const void *a, const void *b)
-{
-    return strcmp(((const label_key *)a)->s, ((const label_key *)b)->s);
-}
-
-static int all_int(const cs_strtab *t)
-{
-    int64_t v;
-    for (size_t i = 0; i < t->n; i++)
-        if (!int_label(cs_strtab_str(t, i), cs_strtab_len(t, i), &v)) return 0;
-    return 1;
-}
-
-/* Index of the first period whose label is >= key; *exact if it is equal. */
-static size_t lower_bound(const label_key *k, size_t n, const label_key *key, int numeric, int *exact)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = numeric ? (k[mid].v > key->v) - (k[mid].v < key->v) : strcmp(k[mid].s, key->s);
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *exact = lo < n && (numeric ? k[lo].v == key->v : !strcmp(k[lo].s, key->s));
-    return lo;
-}
-
-static int place_joins(loader *L, const label_key *k, int numeric)
-{
-    L->join_period = malloc((L->joins.n + 1) * sizeof *L->join_period);
-    L->join_exact = malloc(L->joins.n + 1);
-    if (!L->join_period || !L->join_exact) return -1;
-    for (size_t j = 0; j < L->joins.n; j++) {
-        label_key key = {.s = cs_strtab_str(&L->joins, j)};
-        if (numeric) int_label(key.s, cs_strtab_len(&L->joins, j), &key.v);
-        int exact;
-        L->join_period[j] = (int32_t)lower_bound(k, L->nperiods, &key, numeric, &exact);
-        L->join_exact[j] = (uint8_t)exact;
-    }
-    return 0;
-}
-
-/* Orders the period labels and places the join_period values among them. */
-static int order_periods(loader *L)
-{
-    if (L->in.col[COL_PERIOD] < 0) { /* one period, labelled "1" */
-        int added;
-        if (cs_strtab_intern(&L->periods, "1", 1, &added) < 0) return -1;
-    }
-    size_t np = L->periods.n;
-    L->nperiods = np;
-    int numeric = all_int(&L->periods) && all_int(&L->joins);
-    label_key *k = malloc(np * sizeof *k);
-    L->period_pos = malloc(np * sizeof *L->period_pos);
-    L->sorted = malloc(np * sizeof *L->sorted);
-    if (!k || !L->period_pos || !L->sorted) {
-        free(k);
-        return -1;
-    }
-    for (size_t i = 0; i < np; i++) {
-        k[i] = (label_key){.s = cs_strtab_str(&L->periods, i), .label = (uint32_t)i};
-        if (numeric) int_label(k[i].s, cs_strtab_len(&L->periods, i), &k[i].v);
-    }
-    qsort(k, np, sizeof *k, numeric ? key_cmp_int : key_cmp_text);
-    for (size_t i = 0; i < np; i++) {
-        L->period_pos[k[i].label] = (uint32_t)i;
-        L->sorted[i] = k[i].label;
-        /* sorted by value then by appearance, so k[i] is the later spelling of the same number */
-        if (numeric && i && k[i].v == k[i - 1].v) {
-            char a[SHOW_CAP], b[SHOW_CAP];
-            gl_err_add(&L->err, L->period_line[k[i].label], ST_PERIODS,
-                       "period '%s' is the same number as period '%s' (line %lu)", gl_show(a, k[i].s, strlen(k[i].s)),
-                       gl_show(b, k[i - 1].s, strlen(k[i - 1].s)), (unsigned long)L->period_line[k[i - 1].label]);
-        }
-    }
-    int ret = place_joins(L, k, numeric);
-    free(k);
-    return ret;
-}
+/* ---- stage 3: periods (genealogy_periods.c) ---- */
 
 /* ---- stage 4: the sponsor tree ---- */
 
@@ -745,23 +606,23 @@ typedef struct {
     int fast;       /* every kept row is its member's first: the store takes values from the members */
 } rows_state;
 
-static size_t period_of(const loader *L, uint32_t label) { return L->nperiods == 1 ? 0 : L->period_pos[label]; }
+static size_t period_of(const loader *L, uint32_t label) { return L->per.n == 1 ? 0 : L->per.pos[label]; }
 
 /* Checks a kept row of member r in period p (before the member joined? does the period's total
  * overflow?); 0 if its values count. */
 static int check_row(loader *L, rows_state *S, uint32_t r, uint32_t line, size_t p, int64_t bv)
 {
     member *m = &L->m[r];
-    if (m->join >= 0 && (int32_t)p < L->join_period[m->join]) { /* a member cannot buy before joining */
+    if (m->join >= 0 && (int32_t)p < L->per.join_period[m->join]) { /* a member cannot buy before joining */
         char a[SHOW_CAP], b[SHOW_CAP], c[SHOW_CAP];
         gl_err_add(&L->err, line, ST_ROWS, "member '%s' has a row in period %s, before its join_period %s",
-                   show_rank(L, r, a), show_label(&L->periods, L->sorted[p], b), show_label(&L->joins, m->join, c));
+                   show_rank(L, r, a), show_label(&L->periods, L->per.sorted[p], b), show_label(&L->joins, m->join, c));
         return -1;
     }
     if (!S->overflow[p] && __builtin_add_overflow(S->total[p], bv, &S->total[p])) {
         S->overflow[p] = 1;
         char b[SHOW_CAP];
-        gl_err_add(&L->err, line, ST_ROWS, "total bv of period %s overflows", show_label(&L->periods, L->sorted[p], b));
+        gl_err_add(&L->err, line, ST_ROWS, "total bv of period %s overflows", show_label(&L->periods, L->per.sorted[p], b));
     }
     if (m->join < 0 && m->first > (int32_t)p) m->first = (int32_t)p;
     return 0;
@@ -770,7 +631,7 @@ static int check_row(loader *L, rows_state *S, uint32_t r, uint32_t line, size_t
 /* The kept rows when each member has at most one: in rank order, which is file order for them. */
 static void check_first_rows(loader *L, rows_state *S)
 {
-    if (!L->joins.n && L->nperiods == 1) { /* volumes are >= 0, so the total overflows iff the sum does */
+    if (!L->joins.n && L->per.n == 1) { /* volumes are >= 0, so the total overflows iff the sum does */
         unsigned __int128 sum = 0;
         long n = (long)L->n;
 #pragma omp parallel for schedule(static) reduction(+ : sum)
@@ -795,7 +656,7 @@ static void check_first_rows(loader *L, rows_state *S)
  * with `g` (no error so far), puts the values into the store. */
 static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
 {
-    size_t n = L->n, cells = n * L->nperiods; /* the caller checked n * nperiods */
+    size_t n = L->n, cells = n * L->per.n; /* the caller checked n * nperiods */
     uint32_t *line_at = cs_xmalloc_n(cells, sizeof *line_at); /* the line of the row that filled each cell */
     if (!line_at) return -1;
     memset(line_at, 0xff, cells * sizeof *line_at);
@@ -816,7 +677,7 @@ static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
         if (line_at[c] != GL_NONE) {
             char a[SHOW_CAP], b[SHOW_CAP];
             gl_err_add(&L->err, line, ST_ROWS, "duplicate row for member '%s' in period %s (first at line %lu)",
-                       show_rank(L, rank, a), show_label(&L->periods, L->sorted[p], b), (unsigned long)line_at[c]);
+                       show_rank(L, rank, a), show_label(&L->periods, L->per.sorted[p], b), (unsigned long)line_at[c]);
             continue;
         }
         line_at[c] = line;
@@ -864,7 +725,6 @@ static int place_ids(loader *L, cs_genealogy *g)
 static int fill_store(loader *L, const rows_state *S, cs_genealogy *g)
 {
     if (place_ids(L, g)) return -1;
-    gl_tm("f-ids");
     long n = (long)L->n;
 #pragma omp parallel for schedule(static)
     for (long i = 0; i < n; i++) {
@@ -875,19 +735,18 @@ static int fill_store(loader *L, const rows_state *S, cs_genealogy *g)
         g->id_off[i] = m->id.off;
         g->file_order[i] = r;
         g->line[i] = m->line;
-        g->join[i] = m->join >= 0 ? L->join_period[m->join] : m->first == INT32_MAX ? (int32_t)L->nperiods : m->first;
-        g->joined_in_file[i] = m->join < 0 ? 1 : L->join_exact[m->join];
+        g->join[i] = m->join >= 0 ? L->per.join_period[m->join] : m->first == INT32_MAX ? (int32_t)L->per.n : m->first;
+        g->joined_in_file[i] = m->join < 0 ? 1 : L->per.join_exact[m->join];
         if (!S->fast) continue;
         size_t at = period_of(L, m->label) * (size_t)n + (size_t)i;
         g->pv[at] = m->pv;
         g->bv[at] = m->bv;
         g->retail[at] = m->retail;
     }
-    gl_tm("f-gather");
-    g->period_label = calloc(L->nperiods, sizeof *g->period_label);
+    g->period_label = calloc(L->per.n, sizeof *g->period_label);
     if (!g->period_label) return -1;
-    for (size_t p = 0; p < L->nperiods; p++)
-        if (!(g->period_label[p] = strdup(cs_strtab_str(&L->periods, L->sorted[p])))) return -1;
+    for (size_t p = 0; p < L->per.n; p++)
+        if (!(g->period_label[p] = strdup(cs_strtab_str(&L->periods, L->per.sorted[p])))) return -1;
     return 0;
 }
 
@@ -895,20 +754,23 @@ static int fill_store(loader *L, const rows_state *S, cs_genealogy *g)
 static cs_genealogy *build(loader *L)
 {
     size_t cells;
-    if (order_periods(L) || __builtin_mul_overflow(L->n, L->nperiods, &cells)) goto oom;
+    int added;
+    if (L->in.col[COL_PERIOD] < 0 && cs_strtab_intern(&L->periods, "1", 1, &added) < 0) goto oom; /* one period */
+    if (gl_order_periods(&L->per, &L->periods, L->period_line, &L->joins, &L->err) ||
+        __builtin_mul_overflow(L->n, L->per.n, &cells))
+        goto oom;
     L->scratch = (char *)L->ids.slot; /* the id table is no longer needed */
     L->scratch_size = L->ids.size * sizeof *L->ids.slot;
     L->ids.slot = NULL;
-    gl_tm("periods");
     rows_state S = {.fast = L->nlater == 0};
     cs_genealogy *g = calloc(1, sizeof *g);
-    S.total = calloc(L->nperiods, sizeof *S.total);
-    S.overflow = calloc(L->nperiods, 1);
+    S.total = calloc(L->per.n, sizeof *S.total);
+    S.overflow = calloc(L->per.n, 1);
     if (!g || !S.total || !S.overflow) goto fail;
     /* the tree checks need every row: a row that could not be read would show up as an unknown sponsor */
     int tree_ok = !L->structural, store = tree_ok && !L->err.total, err = 0;
     /* while one thread orders the tree, the other takes the page faults of the store */
-    if (store && alloc_store(g, L->n, L->nperiods, S.fast && L->nperiods == 1)) goto fail;
+    if (store && alloc_store(g, L->n, L->per.n, S.fast && L->per.n == 1)) goto fail;
 #pragma omp parallel sections if (L->n >= 100000)
     {
 #pragma omp section
@@ -916,7 +778,6 @@ static cs_genealogy *build(loader *L)
 #pragma omp section
         if (store) populate_store(g);
     }
-    gl_tm("tree");
     if (err || (tree_ok && L->nreached < L->n && (find_positions(L) || report_cycles(L)))) goto fail;
     tree_ok = tree_ok && L->nreached == L->n;
     store = tree_ok && !L->err.total;
@@ -926,10 +787,9 @@ static cs_genealogy *build(loader *L)
         goto fail;
     }
     g->n = L->n;
-    g->nperiods = L->nperiods;
-    gl_tm("rows");
+    g->nperiods = L->per.n;
     if (!store || L->err.total || fill_store(L, &S, g)) goto fail;
-    memcpy(g->total_bv, S.total, L->nperiods * sizeof *S.total);
+    memcpy(g->total_bv, S.total, L->per.n * sizeof *S.total);
     g->has_bv = L->in.col[COL_BV] >= 0;
     g->has_retail = L->in.col[COL_RETAIL] >= 0;
     g->has_period = L->in.col[COL_PERIOD] >= 0;
@@ -956,25 +816,14 @@ cs_genealogy *cs_genealogy_load_parts(const char *buf, size_t len, const char *n
     memset(&L, 0, sizeof L);
     L.name = name;
     cs_genealogy *g = NULL;
-    gl_tm(NULL);
-    if (gl_read_header(&L.in, buf, len, part_bytes, &L.err) == 0) {
-        gl_tm("header");
-        if (read_rows(&L) == 0 && L.n > 0) { /* n == 0: every row had an error */
-            gl_tm("read");
-#ifdef GL_TIMING
-            fprintf(stderr, "  %-12s %.4f\n  %-12s %.4f\n", "(parse)", gl_t_parse, "(resolve)", gl_t_resolve);
-            gl_t_parse = gl_t_resolve = 0;
-#endif
-            g = build(&L);
-        }
-    }
+    if (gl_read_header(&L.in, buf, len, part_bytes, &L.err) == 0 && read_rows(&L) == 0 && L.n > 0)
+        g = build(&L); /* n == 0: every row had an error */
     if (L.err.total) {
         cs_genealogy_free(g);
         g = NULL;
     }
     gl_err_flush(&L.err, d, name);
     loader_free(&L);
-    gl_tm("free");
     return g;
 }
 

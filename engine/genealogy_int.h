@@ -105,6 +105,23 @@ int gl_read_header(gl_input *in, const char *buf, size_t len, size_t part_bytes,
 void gl_parse_part(const gl_input *in, size_t i, gl_row *row);
 void gl_input_free(gl_input *in);
 
+/* ---- periods (genealogy_periods.c) ---- */
+
+typedef struct {
+    size_t n;             /* periods */
+    uint32_t *pos;        /* label -> period index */
+    uint32_t *sorted;     /* period index -> label */
+    int32_t *join_period; /* join_period value -> first period at or after it */
+    uint8_t *join_exact;  /* join_period value -> that period is the join_period itself */
+} gl_periods;
+
+/* Orders the period labels (`label_line`: where each first appears, for messages) and places the
+ * join_period values among them; a label that is the same number as another is an error.
+ * Returns -1 when out of memory. */
+int gl_order_periods(gl_periods *P, const cs_strtab *labels, const uint32_t *label_line, const cs_strtab *joins,
+                     gl_errlist *err);
+void gl_periods_free(gl_periods *P);
+
 /* Loads with the parts about `part_bytes` long (for tests: the result must not depend on it). */
 cs_genealogy *cs_genealogy_load_parts(const char *buf, size_t len, const char *name, cs_diags *d, size_t part_bytes);
 

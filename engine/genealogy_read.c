@@ -1,13 +1,14 @@
-/* genealogy_read: the reading stage of the genealogy loader (genealogy.c says what follows).
+/* genealogy_read: the reading stage of the genealogy loader (genealogy.c says what follows), and
+ * the loader's error list.
  *
- * After the header, the input is cut into parts at line ends and the parts are read at once, one
- * per thread at a time.  A record is one line unless a quoted field holds a line break, so the
- * cut is safe when there is no '"' in the data: a first pass over each part (which also checks
- * the encoding and counts the line feeds, so that each part knows its first line and where its
- * rows go) tells whether there is one; if so, the data is read as one part.  Reading a part
- * gives its rows (fields located, volumes converted, ids hashed, period and join labels numbered
- * within the part) and its errors; the parts' results are then put together in order, so they do
- * not depend on how the input was cut or on the number of threads.
+ * After the header, the input is cut into parts at line ends, parsed one part at a time by
+ * whichever thread is free.  A record is one line unless a quoted field holds a line break, so the
+ * cut is safe when there is no '"' in the data: a first pass over each part, by both threads
+ * (cs_csv_scan, which also checks the encoding and counts the line feeds, so that each part knows
+ * its first line), tells whether there is one; if so, the data is read as one part.  Parsing a
+ * part gives its rows (fields located, volumes converted, ids hashed, period and join labels
+ * numbered within the part) and its errors, in line order; the resolving stage takes the parts in
+ * order, so nothing depends on how the input was cut or on the number of threads.
  *
  * A part that reaches an error after which the rest cannot be read (invalid UTF-8, an
  * unterminated quote) ends the reading: the parts after it are ignored, as a single reader would

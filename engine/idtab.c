@@ -38,9 +38,8 @@ static uint64_t slot_hash(const cs_idslot *sl)
     return cs_hash_bytes(k, sl->len);
 }
 
-int cs_idtab_reserve(cs_idtab *t, size_t more)
+int cs_idtab_grow(cs_idtab *t, size_t more)
 {
-    if (t->n + more <= t->limit) return 0;
     cs_idtab old = *t;
     size_t ids = old.limit;
     while (ids < t->n + more) ids *= 2;

@@ -39,8 +39,10 @@ static inline size_t cs_idtab_home(const cs_idtab *t, uint64_t h)
 /* Room for `expect` ids before the table grows; -1 when out of memory. */
 int cs_idtab_init(cs_idtab *t, size_t expect);
 void cs_idtab_free(cs_idtab *t);
+/* Makes room for `more` ids more than now; -1 when out of memory. */
+int cs_idtab_grow(cs_idtab *t, size_t more);
 /* Makes sure `more` ids can be added before slots move; -1 when out of memory. */
-int cs_idtab_reserve(cs_idtab *t, size_t more);
+static inline int cs_idtab_reserve(cs_idtab *t, size_t more) { return t->n + more <= t->limit ? 0 : cs_idtab_grow(t, more); }
 
 static inline void cs_idtab_prefetch(const cs_idtab *t, uint64_t h) { __builtin_prefetch(&t->slot[cs_idtab_home(t, h)]); }
 

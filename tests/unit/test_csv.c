@@ -226,6 +226,79 @@ static void test_header_count_after_bad_header(void **state)
     assert_string_equal(read_all("a\"b,c\nx,y\n1,2\n"), "bad 1: quote in the middle of an unquoted field\n2: x|y\n3: 1|2\n");
 }
 
+/* cs_csv_scan against a byte-at-a-time count, on random buffers of mostly ASCII text (long runs,
+ * for the 64-byte steps) with line feeds, quotes, and now and then a multi-byte character, an
+ * invalid byte or a NUL. */
+static void test_scan(void **state)
+{
+    (void)state;
+    static char buf[5000];
+    uint64_t x = 1;
+    for (int round = 0; round < 400; round++) {
+        size_t len = (size_t)(round * 37 % 4999) + 1;
+        for (size_t i = 0; i < len; i++) {
+            x = x * 6364136223846793005u + 1442695040888963407u;
+            unsigned r = (unsigned)(x >> 40) % 1000;
+            buf[i] = r < 30 ? '\n' : r < 31 && round % 3 == 0 ? '"' : (char)('a' + r % 26);
+            if (r == 999 && round % 5 == 1 && i + 1 < len) buf[i] = (char)0xC3, buf[++i] = (char)0xA9; /* é */
+        }
+        if (round % 7 == 2) buf[len * (size_t)(round % 5) / 5] = (char)(round % 2 ? 0xff : 0);
+        int nul, quote, ref_nul;
+        size_t lf, ok = cs_csv_scan(buf, len, &nul, &lf, &quote), ref_ok = cs_utf8_check(buf, len, &ref_nul);
+        assert_int_equal(ok, ref_ok);
+        assert_int_equal(nul, ref_nul);
+        size_t ref_lf = 0;
+        int ref_quote = 0;
+        for (size_t i = 0; i < ok; i++) ref_lf += buf[i] == '\n', ref_quote |= buf[i] == '"';
+        assert_int_equal(lf, ref_lf);
+        assert_int_equal(quote, ref_quote);
+    }
+}
+
+/* Reads a part of an input, as the genealogy loader does: lines from `line`, the header's count of
+ * fields, and blank lines ending the input only from the input's tail on. */
+static const char *read_part(const char *buf, size_t from, size_t to, long line, size_t ncolumns)
+{
+    cs_csv r;
+    cs_csv_init_part(&r, buf + from, to - from, line, ncolumns, cs_csv_tail(buf, strlen(buf)), NULL, 0);
+    out[0] = '\0';
+    cs_csv_status st;
+    while ((st = cs_csv_next(&r)) != CS_CSV_EOF) {
+        if (st == CS_CSV_RECORD) {
+            put("%ld: ", r.line);
+            for (size_t i = 0; i < r.nfields; i++) put("%s%.*s", i ? "|" : "", (int)r.field[i].len, r.field[i].p);
+            put("\n");
+        } else {
+            put("%s %ld: %s\n", st == CS_CSV_BAD ? "bad" : "fatal", r.error_line, r.error);
+        }
+    }
+    cs_csv_free(&r);
+    return out;
+}
+
+static void test_parts(void **state)
+{
+    (void)state;
+    const char *csv = "a,b\n1,2\n\n3,4\n\r\n\n";
+    const char *blank = "\n\r";
+    assert_ptr_equal(cs_csv_tail(csv, strlen(csv)), csv + 12); /* the line end of "3,4" on */
+    assert_ptr_equal(cs_csv_tail(blank, 2), blank);
+    /* the blank line at 4 is before the tail: a record (an error); those from 6 on end the input */
+    assert_string_equal(read_part(csv, 4, 9, 2, 2), "2: 1|2\nbad 3: blank line\n");
+    assert_string_equal(read_part(csv, 9, strlen(csv), 4, 2), "4: 3|4\n");
+    assert_string_equal(read_part(csv, 13, strlen(csv), 5, 2), "");
+    /* an encoding error is reported at its line, counted from the part's first */
+    cs_csv r;
+    const char *bad = "x,y\nz,\xff\n";
+    cs_csv_init_part(&r, bad, strlen(bad), 7, 2, bad + strlen(bad), bad + 6, 0);
+    assert_int_equal(cs_csv_next(&r), CS_CSV_RECORD);
+    assert_int_equal(r.line, 7);
+    assert_int_equal(cs_csv_next(&r), CS_CSV_FATAL);
+    assert_int_equal(r.error_line, 8);
+    assert_string_equal(r.error, "invalid utf-8");
+    cs_csv_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_ragged),         cmocka_unit_test(test_unterminated_quote),
         cmocka_unit_test(test_stray_quotes),   cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_utf8_check),     cmocka_unit_test(test_header_count_after_bad_header),
+        cmocka_unit_test(test_scan),           cmocka_unit_test(test_parts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

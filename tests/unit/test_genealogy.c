@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "genealogy.h"
+#include "genealogy_int.h" /* cs_genealogy_load_parts */
+#include <omp.h>
 
 static char msgs[8192];
 
@@ -492,6 +494,219 @@ static void test_load_file(void **state)
     cs_diags_free(&d);
 }
 
+/* ---- inputs read in parts (genealogy_int.h): the result must not depend on the cut ---- */
+
+/* The messages (and error counts) of loading buf with parts of about part_bytes (0: the default
+ * size), and a digest of the store, in out. */
+static void load_parts_digest(const char *buf, size_t len, size_t part_bytes, char *out, size_t cap)
+{
+    cs_diags d;
+    cs_diags_init(&d);
+    cs_genealogy *g = cs_genealogy_load_parts(buf, len, "g.csv", &d, part_bytes);
+    size_t o = 0;
+    for (size_t i = 0; i < d.n && o < cap; i++) o += (size_t)snprintf(out + o, cap - o, "%ld: %s\n", d.items[i].line, d.items[i].msg);
+    if (o < cap) o += (size_t)snprintf(out + o, cap - o, "errors %zu dropped %zu\n", d.nerrors, d.ndropped);
+    assert_true(o < cap);
+    if (g) {
+        uint64_t h = 1469598103934665603u;
+#define MIX(p, bytes)                                                                                                  \
+    for (size_t k_ = 0; k_ < (size_t)(bytes); k_++) h = (h ^ ((const unsigned char *)(p))[k_]) * 1099511628211u
+        size_t cells = g->n * g->nperiods;
+        for (size_t i = 0; i < g->n; i++) MIX(cs_genealogy_id(g, i), strlen(cs_genealogy_id(g, i)) + 1);
+        for (size_t p = 0; p < g->nperiods; p++) MIX(g->period_label[p], strlen(g->period_label[p]) + 1);
+        MIX(g->parent, g->n * sizeof *g->parent);
+        MIX(g->file_order, g->n * sizeof *g->file_order);
+        MIX(g->line, g->n * sizeof *g->line);
+        MIX(g->join, g->n * sizeof *g->join);
+        MIX(g->joined_in_file, g->n);
+        MIX(g->pv, cells * sizeof *g->pv);
+        MIX(g->bv, cells * sizeof *g->bv);
+        MIX(g->retail, cells * sizeof *g->retail);
+        MIX(g->total_bv, g->nperiods * sizeof *g->total_bv);
+#undef MIX
+        snprintf(out + o, cap - o, "n %zu periods %zu digest %016llx\n", g->n, g->nperiods, (unsigned long long)h);
+    }
+    assert_true((g == NULL) == (d.nerrors > 0));
+    cs_genealogy_free(g);
+    cs_diags_free(&d);
+}
+
+/* A file of `members` members in `periods` periods (rows period by period), with a problem of some
+ * kind every `every` rows (none if 0); `quote` quotes the first id, which changes nothing but makes
+ * the loader read the file as one part. */
+static char *make_file(int members, int periods, int every, int quote, size_t *len)
+{
+    size_t cap = (size_t)members * (size_t)periods * 64 + 4096, o = 0;
+    char *s = malloc(cap);
+    assert_non_null(s);
+    o += (size_t)snprintf(s + o, cap - o, "id,sponsor,period,pv,bv,retail,join_period\n");
+    int row = 0;
+    for (int p = 1; p <= periods; p++)
+        for (int i = 0; i < members; i++, row++) {
+            uint64_t x = (uint64_t)i * 6364136223846793005u + 1442695040888963407u; /* the same in every period */
+            int sp = i == 0 ? -1 : (int)((x >> 33) % (uint64_t)i);
+            char id[32], spid[32] = "";
+            snprintf(id, sizeof id, i == 0 && quote ? "\"M%d\"" : "M%d", i);
+            if (sp >= 0) snprintf(spid, sizeof spid, "M%d", sp);
+            const char *pv = "12.50", *join = "";
+            if (every && row % every == every - 1) {
+                switch ((row / every) % 8) {
+                case 0: pv = "x"; break;                                      /* bad volume */
+                case 1: snprintf(spid, sizeof spid, "Q%d", row); break;       /* unknown sponsor (or a change) */
+                case 2: o += (size_t)snprintf(s + o, cap - o, "\n"); break;  /* blank line */
+                case 3: o += (size_t)snprintf(s + o, cap - o, "M%d,,%d,1,1,1,\n", i, p); break; /* duplicate */
+                case 4: o += (size_t)snprintf(s + o, cap - o, ",M1,%d,1,1,1,\n", p); break;    /* empty id */
+                case 5: o += (size_t)snprintf(s + o, cap - o, "a,b\n"); break;                  /* ragged */
+                case 6: join = "99"; break;                                   /* a join_period that changes */
+                default: pv = "-1"; break;
+                }
+            }
+            o += (size_t)snprintf(s + o, cap - o, "%s,%s,%d,%s,%d.25,0.5,%s\n", id, spid, p, pv, i % 50, join);
+            assert_true(o < cap);
+        }
+    *len = o;
+    return s;
+}
+
+static void test_parts_clean(void **state)
+{
+    (void)state;
+    /* about 3 MB: a dozen parts of the default size; the store must be the same as from one part,
+     * from parts of 1000 bytes, and with one thread or two */
+    static char a[16384], b[16384], c[16384], e[16384];
+    size_t la, lb;
+    char *fa = make_file(30000, 2, 0, 0, &la), *fb = make_file(30000, 2, 0, 1, &lb);
+    load_parts_digest(fa, la, 0, a, sizeof a);
+    load_parts_digest(fb, lb, 0, b, sizeof b);
+    load_parts_digest(fa, la, 1000, c, sizeof c);
+    assert_non_null(strstr(a, "n 30000 periods 2"));
+    assert_string_equal(a, b);
+    assert_string_equal(a, c);
+    int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    load_parts_digest(fa, la, 0, e, sizeof e);
+    omp_set_num_threads(threads);
+    assert_string_equal(a, e);
+    free(fa);
+    free(fb);
+}
+
+static void test_parts_errors(void **state)
+{
+    (void)state;
+    /* problems all over the file, so in every part: the same messages, in the same order, as when the
+     * file is read as one part, whatever the parts and the threads */
+    static char a[16384], b[16384], c[16384], e[16384];
+    size_t la, lb;
+    char *fa = make_file(20000, 3, 997, 0, &la), *fb = make_file(20000, 3, 997, 1, &lb);
+    load_parts_digest(fa, la, 0, a, sizeof a);
+    load_parts_digest(fb, lb, 0, b, sizeof b);
+    load_parts_digest(fa, la, 4000, c, sizeof c);
+    assert_non_null(strstr(a, "invalid pv 'x'"));
+    assert_non_null(strstr(a, "blank line"));
+    assert_string_equal(a, b);
+    assert_string_equal(a, c);
+    int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    load_parts_digest(fa, la, 0, e, sizeof e);
+    omp_set_num_threads(threads);
+    assert_string_equal(a, e);
+    /* an error every 7 rows: more than the 10000 errors kept, and the same ones kept */
+    free(fa);
+    free(fb);
+    fa = make_file(25000, 4, 7, 0, &la);
+    fb = make_file(25000, 4, 7, 1, &lb);
+    load_parts_digest(fa, la, 0, a, sizeof a);
+    load_parts_digest(fb, lb, 0, b, sizeof b);
+    assert_string_equal(a, b);
+    free(fa);
+    free(fb);
+}
+
+static void test_parts_fatal(void **state)
+{
+    (void)state;
+    /* invalid UTF-8 in a later part ends the reading there: nothing after it is reported */
+    static char a[16384], b[16384];
+    size_t la, lb;
+    char *fa = make_file(30000, 1, 1009, 0, &la), *fb = make_file(30000, 1, 1009, 1, &lb);
+    fa[la * 2 / 3] = (char)0xff;
+    fb[lb * 2 / 3] = (char)0xff;
+    load_parts_digest(fa, la, 0, a, sizeof a);
+    load_parts_digest(fb, lb, 0, b, sizeof b);
+    assert_non_null(strstr(a, "invalid utf-8"));
+    assert_string_equal(a, b);
+    free(fa);
+    free(fb);
+}
+
+/* Loads csv with parts of every size, down to one line a part: all must give `want`. */
+static void expect_any_cut(const char *csv, const char *want)
+{
+    static char got[8192];
+    size_t len = strlen(csv);
+    load_parts_digest(csv, len, 0, got, sizeof got);
+    assert_string_equal(got, want);
+    for (size_t part = 1; part <= len; part++) {
+        load_parts_digest(csv, len, part, got, sizeof got);
+        assert_string_equal(got, want);
+    }
+}
+
+static void test_parts_every_cut(void **state)
+{
+    (void)state;
+    /* errors of each stage, two on one line; a blank line in the middle is an error that stops the
+     * tree checks, blank lines at the end (CRLF or not) are not records */
+    expect_any_cut("id,sponsor,pv,period,join_period\n"
+                   "A,,1,1,\n"
+                   "B,A,x,1,\n"   /* 3 */
+                   "C,Z,1,1,2\n"  /* 4: unknown sponsor (tree), then a row before its join_period (rows) */
+                   "A,,1,2,\n"
+                   "B,C,1,2,\n"   /* 6 */
+                   "D,D,1,2,\n"   /* 7 */
+                   "A,,1,2,\n"    /* 8 */
+                   "E,A,1,007,\n"
+                   "E,A,1,7,1\n", /* 10: found when resolving, then when ordering the periods */
+                   "3: invalid pv 'x': not a decimal number\n"
+                   "4: unknown sponsor 'Z' of member 'C'\n"
+                   "4: member 'C' has a row in period 1, before its join_period 2\n"
+                   "6: member 'B' has sponsor 'C' here but 'A' at line 3\n"
+                   "7: member 'D' is in a sponsorship cycle\n"
+                   "8: duplicate row for member 'A' in period 2 (first at line 5)\n"
+                   "10: member 'E' has join_period '1' here but '' at line 9\n"
+                   "10: period '7' is the same number as period '007' (line 9)\n"
+                   "errors 8 dropped 0\n");
+    expect_any_cut("\xEF\xBB\xBFid,sponsor,pv,period,join_period\r\n"
+                   "A,,1,1,\r\n"
+                   "B,A,x,1,\r\n"
+                   "C,Z,1,1,2\r\n"
+                   "\r\n"
+                   "A,,1,2,\r\n"
+                   "B,C,1,2,\r\n"
+                   "D,D,1,2,\r\n"
+                   "A,,1,2,\r\n"
+                   "E,A,1,007,\r\n"
+                   "E,A,1,7,1\r\n"
+                   "\r\n\n\r\n",
+                   "3: invalid pv 'x': not a decimal number\n"
+                   "4: member 'C' has a row in period 1, before its join_period 2\n"
+                   "5: blank line\n"
+                   "7: member 'B' has sponsor 'C' here but 'A' at line 3\n"
+                   "9: duplicate row for member 'A' in period 2 (first at line 6)\n"
+                   "11: member 'E' has join_period '1' here but '' at line 10\n"
+                   "11: period '7' is the same number as period '007' (line 10)\n"
+                   "errors 7 dropped 0\n");
+    /* only blank lines after the header, in several parts: no members */
+    expect_any_cut("id,sponsor,pv\n\n\r\n\n", "0: no members\nerrors 1 dropped 0\n");
+    /* without errors: the store too */
+    static char want[8192];
+    const char *csv = "id,sponsor,pv,period\nB,A,2,1\nA,,1,1\nC,B,3,2\nB,A,4,2\n\n";
+    load_parts_digest(csv, strlen(csv), 0, want, sizeof want);
+    assert_non_null(strstr(want, "n 3 periods 2"));
+    expect_any_cut(csv, want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -506,7 +721,9 @@ int main(void)
         cmocka_unit_test(test_cycles),               cmocka_unit_test(test_bad_volumes),
         cmocka_unit_test(test_total_overflow),       cmocka_unit_test(test_errors_in_line_order),
         cmocka_unit_test(test_ids_in_messages),      cmocka_unit_test(test_diag_limit),
-        cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_load_file),           cmocka_unit_test(test_parts_clean),
+        cmocka_unit_test(test_parts_errors),         cmocka_unit_test(test_parts_fatal),
+        cmocka_unit_test(test_parts_every_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
