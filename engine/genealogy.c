@@ -130,18 +130,6 @@ static void populate(void *p, size_t bytes)
 #endif
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 16;
-    while (c < need) c *= 2;
-    void *q = realloc(*p, c * size);
-    if (!q) return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-
 static void oom(loader *L) { gl_err_add(&L->err, 0, ST_PARSE, "out of memory"); }
 
 static void loader_free(loader *L)
@@ -200,7 +188,7 @@ static int merge_labels(loader *L, const cs_strtab *t, const uint32_t *line, cs_
         int64_t g = cs_strtab_intern(to, cs_strtab_str(t, k), cs_strtab_len(t, k), &added);
         if (g < 0) return -1;
         if (added && line) {
-            if (grow((void **)&L->period_line, &L->period_line_cap, (size_t)g + 1, sizeof *L->period_line)) return -1;
+            if (cs_grow((void **)&L->period_line, &L->period_line_cap, (size_t)g + 1, sizeof *L->period_line)) return -1;
             L->period_line[g] = line[k];
         }
         map[k] = (uint32_t)g;
@@ -231,11 +219,11 @@ static void store_member(member *to, const member *m)
 static int64_t new_pending(loader *L, const gl_row *w)
 {
     size_t p = L->npend, cap = L->pend_cap;
-    if (p >= INT32_MAX - 2 || grow((void **)&L->pend_rank, &cap, p + 1, sizeof *L->pend_rank)) return -1;
+    if (p >= INT32_MAX - 2 || cs_grow((void **)&L->pend_rank, &cap, p + 1, sizeof *L->pend_rank)) return -1;
     cap = L->pend_cap;
-    if (grow((void **)&L->pend_id, &cap, p + 1, sizeof *L->pend_id)) return -1;
+    if (cs_grow((void **)&L->pend_id, &cap, p + 1, sizeof *L->pend_id)) return -1;
     cap = L->pend_cap;
-    if (grow((void **)&L->pend_len, &cap, p + 1, sizeof *L->pend_len)) return -1;
+    if (cs_grow((void **)&L->pend_len, &cap, p + 1, sizeof *L->pend_len)) return -1;
     L->pend_cap = cap;
     L->pend_rank[p] = GL_NONE;
     L->pend_id[p] = w->sp;
@@ -294,7 +282,7 @@ static int resolve_row(loader *L, const gl_row *w, const uint32_t *label_map, co
         gl_err_add(&L->err, w->line, ST_RESOLVE, "member '%s' has join_period '%s' here but '%s' at line %lu", a,
                    show_label(&L->joins, join, b), show_label(&L->joins, m->join, c), (unsigned long)m->line);
     if (!keep) return 0;
-    if (grow((void **)&L->later, &L->later_cap, L->nlater + 1, sizeof *L->later)) return -1;
+    if (cs_grow((void **)&L->later, &L->later_cap, L->nlater + 1, sizeof *L->later)) return -1;
     L->later[L->nlater++] = (later_row){.rank = r, .label = label, .line = w->line, .slot = slot, .pv = w->pv,
                                         .bv = w->bv, .retail = w->retail};
     return 0;
@@ -342,7 +330,7 @@ static int resolve_part(loader *L, size_t i, const gl_row *row)
     L->records += q->records;
     L->structural |= q->structural;
     if (q->nowned) { /* ids may point to them */
-        if (grow((void **)&L->owned, &L->owned_cap, L->nowned + q->nowned, sizeof *L->owned)) return -1;
+        if (cs_grow((void **)&L->owned, &L->owned_cap, L->nowned + q->nowned, sizeof *L->owned)) return -1;
         memcpy(L->owned + L->nowned, q->owned, q->nowned * sizeof *q->owned);
         L->nowned += q->nowned;
         q->nowned = 0;

@@ -32,22 +32,10 @@ const char *const gl_col_name[NCOLS] = {"id", "sponsor", "pv", "bv", "retail", "
 
 /* ---- errors ---- */
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 16;
-    while (c < need) c *= 2;
-    void *q = realloc(*p, c * size);
-    if (!q) return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-
 void gl_err_add(gl_errlist *e, long line, int stage, const char *fmt, ...)
 {
     size_t seq = e->total++;
-    if (e->n >= GL_ERRORS_KEPT || grow((void **)&e->v, &e->cap, e->n + 1, sizeof *e->v)) return;
+    if (e->n >= GL_ERRORS_KEPT || cs_grow((void **)&e->v, &e->cap, e->n + 1, sizeof *e->v)) return;
     va_list ap;
     va_start(ap, fmt);
     char buf[512];
@@ -61,7 +49,7 @@ void gl_err_add(gl_errlist *e, long line, int stage, const char *fmt, ...)
 void gl_err_push(gl_errlist *to, gl_err *e)
 {
     size_t seq = to->total++;
-    if (to->n < GL_ERRORS_KEPT && !grow((void **)&to->v, &to->cap, to->n + 1, sizeof *to->v)) {
+    if (to->n < GL_ERRORS_KEPT && !cs_grow((void **)&to->v, &to->cap, to->n + 1, sizeof *to->v)) {
         to->v[to->n] = *e;
         to->v[to->n++].seq = seq;
     } else {
@@ -229,7 +217,7 @@ static int read_volumes(const gl_input *in, gl_part *p, const cs_csv *r, gl_row 
 static const char *own(gl_part *p, const cs_csv_field *f)
 {
     char *s = malloc(f->len + 1);
-    if (!s || grow((void **)&p->owned, &p->owned_cap, p->nowned + 1, sizeof *p->owned)) {
+    if (!s || cs_grow((void **)&p->owned, &p->owned_cap, p->nowned + 1, sizeof *p->owned)) {
         free(s);
         return NULL;
     }
@@ -250,7 +238,7 @@ static int32_t part_label(gl_part *p, cs_strtab *t, const cs_csv_field *f, int32
     int64_t i = cs_strtab_intern(t, f->p, f->len, &added);
     if (i < 0 || i > INT32_MAX) return -1;
     if (added && line) {
-        if (grow((void **)&p->label_line, &p->label_cap, (size_t)i + 1, sizeof *p->label_line)) return -1;
+        if (cs_grow((void **)&p->label_line, &p->label_cap, (size_t)i + 1, sizeof *p->label_line)) return -1;
         p->label_line[i] = *line > (long)UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)*line;
     }
     return *last = (int32_t)i;

@@ -1,4 +1,5 @@
 #include "strtab.h"
+#include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -71,24 +72,12 @@ static int rehash(cs_strtab *t)
     return 0;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 16;
-    while (c < need) c *= 2;
-    void *q = realloc(*p, c * size);
-    if (!q) return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-
 static int64_t add(cs_strtab *t, const char *s, size_t len, uint64_t h)
 {
     size_t rec = t->alen, need = rec + REC_HDR + len + 1;
     if (need > REC_MASK - 1 || t->n >= UINT32_MAX) return -1;
-    if (grow((void **)&t->off, &t->ocap, t->n + 2, sizeof *t->off)) return -1;
-    if (grow((void **)&t->arena, &t->acap, need, 1)) return -1;
+    if (cs_grow((void **)&t->off, &t->ocap, t->n + 2, sizeof *t->off)) return -1;
+    if (cs_grow((void **)&t->arena, &t->acap, need, 1)) return -1;
     uint32_t index = (uint32_t)t->n;
     memcpy(t->arena + rec, &index, REC_HDR);
     memcpy(t->arena + rec + REC_HDR, s, len);

@@ -18,4 +18,18 @@ void *cs_xcalloc(size_t n, size_t size);
 void *cs_xmalloc_n(size_t n, size_t size);
 static inline void cs_xfree(void *p) { free(p); }
 
+/* Grows *p (an array of *cap elements of `size` bytes) by doubling until it holds `need`;
+ * returns 0, or -1 with *p unchanged when out of memory. */
+static inline int cs_grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : 16;
+    while (c < need) c *= 2;
+    void *q = realloc(*p, c * size);
+    if (!q) return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
 #endif
