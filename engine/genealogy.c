@@ -806,6 +806,8 @@ cs_genealogy *cs_genealogy_load_parts(const char *buf, size_t len, const char *n
     cs_genealogy *g = NULL;
     if (gl_read_header(&L.in, buf, len, part_bytes, &L.err) == 0 && read_rows(&L) == 0 && L.n > 0)
         g = build(&L); /* n == 0: every row had an error */
+    if (g && !L.err.total && gl_has_placement_columns(buf, len)) gl_read_placement(g, buf, len, &L.err);
+    if (g && !(g->name = strdup(name))) oom(&L);
     if (L.err.total) {
         cs_genealogy_free(g);
         g = NULL;
@@ -914,6 +916,9 @@ void cs_genealogy_free(cs_genealogy *g)
         for (size_t p = 0; p < g->nperiods; p++) free(g->period_label[p]);
     free(g->period_label);
     cs_xfree(g->id_buf);
+    free(g->name);
+    free(g->pparent);
+    free(g->pslot);
     free_store(g);
     free(g);
 }

@@ -7,7 +7,8 @@
  * topological) order also keeps siblings adjacent, so passes read memory in order.
  *
  * Per-period values are stored period-major: pv[p * n + i].  Volumes are in hundredths.
- * A placement tree (binary, matrix plans) will sit beside `parent` as a second parent array.
+ * The optional `placement` and `leg` columns (binary and matrix plans) give, per member, an
+ * explicit placement parent and slot; the replay builds the placement tree from them.
  * The file format is in docs/plan-format.md ("The genealogy file"). */
 #ifndef COMPSIM_GENEALOGY_H
 #define COMPSIM_GENEALOGY_H
@@ -18,6 +19,7 @@
 #include "diag.h"
 
 typedef struct cs_genealogy {
+    char *name;           /* the file's name as given, for messages */
     size_t n;             /* members */
     size_t nperiods;      /* >= 1 */
     char **period_label;  /* nperiods labels, in period order; "1" when the file has no period column */
@@ -31,7 +33,13 @@ typedef struct cs_genealogy {
     int64_t *pv, *bv, *retail; /* nperiods * n, hundredths; bv == pv values when there is no bv column */
     int64_t *total_bv;    /* nperiods: sum of bv, checked not to overflow */
     int has_bv, has_retail, has_period, has_join;
+    /* The `placement` and `leg` columns; both arrays are NULL when the file has neither column. */
+    int32_t *pparent;     /* n: explicit placement parent's index, or -1 (automatic) */
+    int8_t *pslot;        /* n: explicit slot (L = 0, R = 1, position k = k - 1), or -1 (automatic) */
+    int has_placement, has_leg;
 } cs_genealogy;
+
+#define CS_GENEALOGY_MAX_SLOTS 64 /* highest position a `leg` value may name */
 
 /* Reads and checks a genealogy file.  Reports every problem found (up to the diagnostics limit)
  * into `d` as FILE:LINE errors and returns NULL on any error.  The caller frees the result. */

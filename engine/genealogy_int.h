@@ -122,6 +122,14 @@ int gl_order_periods(gl_periods *P, const cs_strtab *labels, const uint32_t *lab
                      gl_errlist *err);
 void gl_periods_free(gl_periods *P);
 
+/* ---- the placement and leg columns (genealogy_place.c) ---- */
+
+/* Does the header of buf name a `placement` or `leg` column? */
+int gl_has_placement_columns(const char *buf, size_t len);
+/* Fills g->pparent and g->pslot from the file g was loaded from, with errors into `err`.
+ * Returns -1 when out of memory. */
+int gl_read_placement(cs_genealogy *g, const char *buf, size_t len, gl_errlist *err);
+
 /* Loads with the parts about `part_bytes` long (for tests: the result must not depend on it). */
 cs_genealogy *cs_genealogy_load_parts(const char *buf, size_t len, const char *name, cs_diags *d, size_t part_bytes);
 

@@ -707,6 +707,68 @@ static void test_parts_every_cut(void **state)
     expect_any_cut(csv, want);
 }
 
+/* ---- the placement and leg columns ---- */
+
+static void test_placement_columns(void **state)
+{
+    (void)state;
+    /* placement ids resolve to members (also to members whose row comes later); L/left = 0,
+     * R/right = 1, a position k = k - 1; an empty field is automatic (-1); the same in every row */
+    cs_genealogy *g = load("period,id,sponsor,pv,placement,leg\n"
+                           "1,A,,1,,\n"
+                           "1,B,A,1,C,left\n"
+                           "1,C,A,1,A,R\n"
+                           "1,D,A,1,,3\n"
+                           "2,B,A,1,C,L\n"
+                           "2,D,A,1,,3\n");
+    assert_non_null(g);
+    assert_true(g->has_placement && g->has_leg);
+    long a = find(g, "A"), b = find(g, "B"), c = find(g, "C"), dd = find(g, "D");
+    assert_int_equal(g->pparent[a], -1);
+    assert_int_equal(g->pslot[a], -1);
+    assert_int_equal(g->pparent[b], c);
+    assert_int_equal(g->pslot[b], 0);
+    assert_int_equal(g->pparent[c], a);
+    assert_int_equal(g->pslot[c], 1);
+    assert_int_equal(g->pparent[dd], -1);
+    assert_int_equal(g->pslot[dd], 2);
+    cs_genealogy_free(g);
+    /* a file with neither column has no arrays; a leg column alone is enough to read them */
+    g = load("id,sponsor,pv\nA,,1\n");
+    assert_non_null(g);
+    assert_null(g->pparent);
+    assert_null(g->pslot);
+    cs_genealogy_free(g);
+    g = load("id,sponsor,pv,leg\nA,,1,\nB,A,1,2\n");
+    assert_non_null(g);
+    assert_false(g->has_placement);
+    assert_int_equal(g->pslot[find(g, "B")], 1);
+    assert_int_equal(g->pparent[find(g, "B")], -1);
+    cs_genealogy_free(g);
+}
+
+static void test_placement_errors(void **state)
+{
+    (void)state;
+    expect_errors("period,id,sponsor,pv,placement,leg\n"
+                  "1,A,,1,,\n"
+                  "1,B,A,1,Z,L\n"
+                  "1,C,A,1,C,\n"
+                  "1,D,A,1,,0\n"
+                  "1,E,A,1,,65\n"
+                  "1,F,A,1,A,x\n"
+                  "1,G,A,1,A,R\n"
+                  "2,G,A,1,B,R\n"
+                  "2,A,,1,,L\n",
+                  "3: unknown placement parent 'Z' of member 'B'\n"
+                  "4: member 'C' is its own placement parent\n"
+                  "5: invalid leg '0': L, R or a position from 1 to 64\n"
+                  "6: invalid leg '65': L, R or a position from 1 to 64\n"
+                  "7: invalid leg 'x': L, R or a position from 1 to 64\n"
+                  "9: member 'G' has placement parent 'B' here but 'A' at line 8\n"
+                  "10: member 'A' has leg 'L' here but another leg at line 2\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -723,7 +785,8 @@ int main(void)
         cmocka_unit_test(test_ids_in_messages),      cmocka_unit_test(test_diag_limit),
         cmocka_unit_test(test_load_file),           cmocka_unit_test(test_parts_clean),
         cmocka_unit_test(test_parts_errors),         cmocka_unit_test(test_parts_fatal),
-        cmocka_unit_test(test_parts_every_cut),
+        cmocka_unit_test(test_parts_every_cut),      cmocka_unit_test(test_placement_columns),
+        cmocka_unit_test(test_placement_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
