@@ -26,8 +26,8 @@
  * first touch; huge pages, xalloc.h, cut the count but not the clearing), so the tree arrays reuse
  * the id table's memory, and page faults are taken ahead of time by a thread that would otherwise
  * wait: the member records' by the parsing thread, the store's during the (serial) tree stage.
- * A file is read into one buffer by both threads (reading through a mapping of the file's 4 KiB
- * pages costs more here than the copy).
+ * A regular file is mapped (MAP_POPULATE) rather than read into fresh memory, which would be
+ * cleared and then copied into.
  *
  * Errors are collected with their lines and passed to the caller sorted by line, so that the
  * messages read in file order whichever stage found them; neither the errors nor the result depend
@@ -894,6 +894,20 @@ cs_genealogy *cs_genealogy_load_file(const char *path, cs_diags *d)
     if (fd < 0) {
         cs_error(d, path, 0, 0, "cannot open: %s", strerror(errno));
         return NULL;
+    }
+    /* A regular file is mapped: its pages are the page cache's, so nothing is cleared or copied
+     * (reading it into fresh memory cost 0.5-0.8 s per 400 MB here, the mapping 0.15 s).  Other
+     * files (pipes) are read. */
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && (uint64_t)sb.st_size <= SIZE_MAX) {
+        size_t len = (size_t)sb.st_size;
+        void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (map != MAP_FAILED) {
+            close(fd);
+            cs_genealogy *g = cs_genealogy_load_buffer(map, len, path, d);
+            munmap(map, len);
+            return g;
+        }
     }
     size_t len = 0;
     errno = 0;
