@@ -851,8 +851,8 @@ static size_t read_pieces(int fd, char *buf, size_t size)
     return fail ? SIZE_MAX : n;
 }
 
-/* Reads the file into one buffer on huge pages.  A regular file is read rather than mapped:
- * here, going through a mapping's 4 KiB pages costs more than copying them. */
+/* Reads the file into one buffer on huge pages: a regular file that could not be mapped, or a
+ * pipe. */
 static char *read_all(int fd, size_t *len)
 {
     struct stat sb;
