@@ -110,6 +110,7 @@ typedef struct {
     /* tree: in the id table's memory, which is no longer needed then */
     char *scratch;
     size_t scratch_size, scratch_used;
+    int scratch_given; /* the store's volumes live at its start, so the store owns it now */
     int32_t *up;     /* rank -> sponsor's rank, -1 root, -2 sponsor not a member */
     uint32_t *order; /* breadth-first position -> rank */
     int32_t *par;    /* breadth-first position -> the sponsor's position, -1 for a root */
@@ -147,7 +148,7 @@ static void loader_free(loader *L)
     cs_strtab_free(&L->joins);
     free(L->period_line);
     gl_periods_free(&L->per);
-    cs_xfree(L->scratch);
+    if (!L->scratch_given) cs_xfree(L->scratch);
 }
 
 /* n * size bytes of the scratch block (a cache line apart), or NULL. */
@@ -543,9 +544,13 @@ static void free_store(cs_genealogy *g)
     cs_xfree(g->line);
     cs_xfree(g->join);
     cs_xfree(g->joined_in_file);
-    cs_xfree(g->pv);
-    cs_xfree(g->bv);
-    cs_xfree(g->retail);
+    if (g->vol_block) {
+        cs_xfree(g->vol_block);
+    } else {
+        cs_xfree(g->pv);
+        cs_xfree(g->bv);
+        cs_xfree(g->retail);
+    }
     free(g->total_bv);
 }
 
@@ -558,13 +563,17 @@ static void populate_store(cs_genealogy *g)
     populate(g->line, n * sizeof *g->line);
     populate(g->join, n * sizeof *g->join);
     populate(g->joined_in_file, n);
+    if (g->vol_block) return; /* the volumes are in memory touched before */
     populate(g->pv, cells * sizeof *g->pv);
     populate(g->bv, cells * sizeof *g->bv);
     populate(g->retail, cells * sizeof *g->retail);
 }
 
-/* The store's arrays; the volumes are zeroed unless every cell is to be written (`filled`). */
-static int alloc_store(cs_genealogy *g, size_t n, size_t np, int filled)
+/* The store's arrays; the volumes are zeroed unless every cell is to be written (`filled`).
+ * When they are, and they fit in the scratch block (the id table's memory) next to what the tree
+ * stage needs, they go there: that memory has been touched already, and first touches of fresh
+ * memory are the largest cost of a large load here. */
+static int alloc_store(loader *L, cs_genealogy *g, size_t n, size_t np, int filled)
 {
     size_t cells;
     if (__builtin_mul_overflow(n, np, &cells) || cells > SIZE_MAX / sizeof(int64_t)) return -1;
@@ -574,11 +583,21 @@ static int alloc_store(cs_genealogy *g, size_t n, size_t np, int filled)
     g->line = cs_xmalloc_n(n, sizeof *g->line);
     g->join = cs_xmalloc_n(n, sizeof *g->join);
     g->joined_in_file = cs_xmalloc_n(n, 1);
-    /* a member with no row in a period has zero volume then */
-    void *(*alloc)(size_t, size_t) = filled ? cs_xmalloc_n : cs_xcalloc;
-    g->pv = alloc(cells, sizeof *g->pv);
-    g->bv = alloc(cells, sizeof *g->bv);
-    g->retail = alloc(cells, sizeof *g->retail);
+    const size_t tree_needs = 5 * (n + 16) * sizeof(uint32_t) + 5 * 64; /* up, order, par, first, kids */
+    if (filled && L->scratch_used == 0 && L->scratch_size > tree_needs + 3 * 64 &&
+        cells <= (L->scratch_size - tree_needs - 3 * 64) / (3 * sizeof(int64_t))) {
+        g->pv = carve(L, cells, sizeof *g->pv);
+        g->bv = carve(L, cells, sizeof *g->bv);
+        g->retail = carve(L, cells, sizeof *g->retail);
+        g->vol_block = L->scratch;
+        L->scratch_given = 1;
+    } else {
+        /* a member with no row in a period has zero volume then */
+        void *(*alloc)(size_t, size_t) = filled ? cs_xmalloc_n : cs_xcalloc;
+        g->pv = alloc(cells, sizeof *g->pv);
+        g->bv = alloc(cells, sizeof *g->bv);
+        g->retail = alloc(cells, sizeof *g->retail);
+    }
     g->total_bv = calloc(np, sizeof *g->total_bv);
     g->n = n;
     g->nperiods = np;
@@ -758,7 +777,7 @@ static cs_genealogy *build(loader *L)
     /* the tree checks need every row: a row that could not be read would show up as an unknown sponsor */
     int tree_ok = !L->structural, store = tree_ok && !L->err.total, err = 0;
     /* while one thread orders the tree, the other takes the page faults of the store */
-    if (store && alloc_store(g, L->n, L->per.n, S.fast && L->per.n == 1)) goto fail;
+    if (store && alloc_store(L, g, L->n, L->per.n, S.fast && L->per.n == 1)) goto fail;
 #pragma omp parallel sections if (L->n >= 100000)
     {
 #pragma omp section
