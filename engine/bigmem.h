@@ -2,9 +2,10 @@
  *
  * On this kind of machine (a VM), the first touch of each 4 KiB page costs several microseconds,
  * so filling 1 GB of fresh memory costs seconds; huge pages (Linux transparent huge pages, in
- * "madvise" mode) cut that by two orders of magnitude, and also cut TLB misses on random reads.
- * These wrappers ask for huge pages where the system offers them, and are plain malloc/calloc
- * elsewhere.  Free the result with free(). */
+ * "madvise" mode) cut that by more than an order of magnitude, and also cut TLB misses on random
+ * reads.  A block of 2 MiB or more is aligned to 2 MiB and marked for huge pages, so that all of it
+ * can be huge pages, not only the whole huge pages that happen to fall inside it.  Elsewhere these
+ * are plain allocations.  Free the result with free(). */
 #ifndef COMPSIM_BIGMEM_H
 #define COMPSIM_BIGMEM_H
 
@@ -12,7 +13,8 @@
 
 /* n * size bytes (at least 1), or NULL on overflow or out of memory. */
 void *cs_big_malloc(size_t n, size_t size);
-/* Same, zeroed. */
+/* Same, zeroed now (by both threads when it is large): the page faults are taken here, in
+ * parallel, rather than by whichever pass touches the memory first. */
 void *cs_big_calloc(size_t n, size_t size);
 
 #endif
