@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "bigmem.h"
+#include "binary.h"
+#include "matrix.h"
 #include "money.h"
 
 typedef __int128 i128;
@@ -18,6 +20,29 @@ static size_t vec_width(const cs_plan *p)
         if (need > w) w = need;
     }
     return w;
+}
+
+/* The state and scratch of the placement-tree bonuses, only as much as the plan needs.  Returns
+ * 0, or -1 if out of memory. */
+static int alloc_placement(cs_payout *po, const cs_plan *p, size_t m)
+{
+    const cs_bonus *b = cs_plan_placement_bonus(p);
+    int bad = 0;
+    if (p->placement.kind == CS_PTREE_BINARY) {
+        bad |= !(po->leg_measure = cs_big_calloc(2 * m, sizeof *po->leg_measure));
+        bad |= !(po->psub = cs_big_malloc(m, sizeof *po->psub));
+        if (p->placement.weaker_by_count) bad |= !(po->psize = cs_big_malloc(m, sizeof *po->psize));
+    }
+    if (b && b->type == CS_BONUS_BINARY) {
+        bad |= !(po->carry = cs_big_calloc(2 * m, sizeof *po->carry));
+        if (b->binary.flush_after) bad |= !(po->idle = cs_big_calloc(m, sizeof *po->idle));
+        if (b->binary.sponsored_per_leg) bad |= !(po->qual = cs_big_malloc(2 * m, sizeof *po->qual));
+    }
+    if (b && b->type == CS_BONUS_MATRIX && b->ncompletion > 0) {
+        bad |= !(po->completed = cs_big_calloc(m, sizeof *po->completed));
+        bad |= !(po->pfull = cs_big_malloc(m, sizeof *po->pfull));
+    }
+    return bad ? -1 : 0;
 }
 
 cs_payout *cs_payout_new(const cs_plan *p, size_t n)
@@ -40,7 +65,7 @@ cs_payout *cs_payout_new(const cs_plan *p, size_t n)
     po->src = cs_big_malloc(m, sizeof *po->src);
     po->takes = cs_big_malloc(m, 1);
     if (!po->amount || !po->bonus_total || !po->rank || !po->gv || !po->title || !po->submax || !po->broken ||
-        !po->vec || !po->src || !po->takes || !po->active) {
+        !po->vec || !po->src || !po->takes || !po->active || alloc_placement(po, p, m)) {
         cs_payout_free(po);
         return NULL;
     }
@@ -62,6 +87,14 @@ void cs_payout_free(cs_payout *po)
     free(po->vec);
     free(po->src);
     free(po->takes);
+    free(po->leg_measure);
+    free(po->carry);
+    free(po->idle);
+    free(po->completed);
+    free(po->psub);
+    free(po->psize);
+    free(po->qual);
+    free(po->pfull);
     free(po);
 }
 
@@ -545,15 +578,36 @@ static int pay_bonus(cs_payout *po, const cs_plan *p, size_t b, const cs_tree *t
     case CS_BONUS_GENERATION: return cs_tree_bottom_up(t, generations_range, &ps) ? overflow(d, bo) : 0;
     case CS_BONUS_RANK_ADVANCE: return pay_advancement(po, bo, n, out, d);
     case CS_BONUS_POOL: return pay_pool(po, bo, in, n, po->company_bv, out, d);
+    case CS_BONUS_BINARY: return cs_binary_pay(po, p, bo, t, in, out) ? overflow(d, bo) : 0;
+    case CS_BONUS_MATRIX: return cs_matrix_pay(po, bo, in, out) ? overflow(d, bo) : 0;
     case CS_BONUS_NTYPES: break;
     }
     return -1;
+}
+
+/* The placement tree given for a plan with a placement section must be over the same members, of
+ * the plan's width, with its snapshot up to date (the passes read the tree's child links through
+ * the snapshot's order). */
+static int check_placement(const cs_payout *po, const cs_plan *p, const cs_period_input *in, cs_diags *d)
+{
+    const cs_placement *pl = in->pl;
+    const cs_placement_index *ix = in->pix;
+    if (!pl || !ix) {
+        cs_error(d, NULL, 0, 0, "plan '%s' has a placement section, but no placement tree was given", p->name);
+        return -1;
+    }
+    if (pl->n != po->n || ix->nmembers != po->n || pl->width != p->placement.width || ix->n != pl->nplaced) {
+        cs_error(d, NULL, 0, 0, "the placement tree given does not fit plan '%s' or its members", p->name);
+        return -1;
+    }
+    return 0;
 }
 
 int cs_payout_period(cs_payout *po, const cs_plan *p, const cs_tree *t, const cs_period_input *in, cs_diags *d)
 {
     const size_t n = po->n;
     int64_t total_pv;
+    if (p->placement.kind != CS_PTREE_NONE && check_placement(po, p, in, d)) return -1;
     if (checked_sum(in->pv, n, &total_pv) || checked_sum(in->bv, n, &po->company_bv)) return overflow(d, NULL);
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++)
@@ -562,6 +616,8 @@ int cs_payout_period(cs_payout *po, const cs_plan *p, const cs_tree *t, const cs
     cs_tree_bottom_up(t, settle_range, &ranks);
     for (size_t b = 0; b < p->nbonuses; b++)
         if (pay_bonus(po, p, b, t, in, d)) return -1;
+    if (p->placement.kind == CS_PTREE_BINARY && !cs_plan_placement_bonus(p) && cs_binary_measure(po, p, in))
+        return overflow(d, NULL);
     po->company_paid = 0;
     for (size_t b = 0; b < p->nbonuses; b++) {
         if (checked_sum(po->amount + b * n, n, &po->bonus_total[b])) return overflow(d, &p->bonuses[b]);

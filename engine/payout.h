@@ -5,7 +5,12 @@
  * the one docs/plan-format.md states ("Order of evaluation"): activity; group volume, paid-as rank
  * and breakaway bottom-up; bonuses in plan order; the global cap; titles.  Every pass is a loop
  * over the member arrays from the bottom of the tree up (or a plain loop), so the cost is linear
- * in members times the widest per-member table (levels, ranks or generations). */
+ * in members times the widest per-member table (levels, ranks or generations).
+ *
+ * Plans with a placement tree (binary, forced matrix) also take the period's placement tree and
+ * keep state across periods: the binary carry-over, the matrix completion bonuses already paid,
+ * and the legs' measure that the weaker-leg rule places the next period's members by.  The passes
+ * on that tree are in binary.c and matrix.c. */
 #ifndef COMPSIM_PAYOUT_H
 #define COMPSIM_PAYOUT_H
 
@@ -13,6 +18,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "placement.h"
 #include "plan.h"
 #include "tree.h"
 
@@ -22,6 +28,11 @@ typedef struct {
     const int64_t *retail;  /* n, cents; NULL = no retail sales */
     const uint8_t *is_new;  /* n, 1 if the member joined this period; NULL = nobody */
     const uint32_t *order;  /* n, tie-break rank for remainders (file order); NULL = index order */
+    /* The placement tree with every member joined up to this period placed, and its snapshot
+     * (built after the last placement), both over members 0..n-1; NULL when the plan has no
+     * placement section.  Members not placed have no position and are in nobody's legs. */
+    const cs_placement *pl;
+    const cs_placement_index *pix;
 } cs_period_input;
 
 typedef struct {
@@ -36,6 +47,15 @@ typedef struct {
     int64_t *gv;          /* n: group volume, hundredths */
     /* carried across periods */
     int32_t *title;       /* n: highest paid-as rank so far, CS_RANK_NONE at first */
+    /* Binary placement: after each period, the weaker-leg rule's measure of member i's left (2i)
+     * and right (2i+1) leg, for cs_place_leg_array when the next period's members are placed: by
+     * volume, the leg's volume of the period before pairing (carry-over in + the BV of the leg's
+     * members); by count, the members placed in the leg.  0 before the first period and for
+     * members not placed.  NULL unless the plan's placement is binary. */
+    int64_t *leg_measure; /* 2n */
+    int64_t *carry;       /* 2n, binary bonus: volume carried over in each leg, hundredths */
+    uint32_t *idle;       /* n, binary bonus with flush_after: periods in a row without a pairing */
+    uint64_t *completed;  /* n, matrix completion: bit k set once level k+1's amount has been paid */
     /* scratch, reused between periods */
     int32_t *submax;      /* n: highest rank in the member's subtree */
     uint8_t *broken;      /* n: broke away this period */
@@ -43,6 +63,10 @@ typedef struct {
     size_t vec_width;
     int64_t *src;         /* n: the amount each member is a source of, for level bonuses */
     uint8_t *takes;       /* n: takes a level (compression) */
+    int64_t *psub;        /* n, binary: BV of the member's placement subtree, the member included */
+    int32_t *psize;       /* n, binary by count: members in the member's placement subtree */
+    int32_t *qual;        /* 2n, binary qualification: active personally sponsored members in each leg */
+    uint8_t *pfull;       /* n, matrix completion: full placement levels below the member */
 } cs_payout;
 
 /* Allocates results and scratch for n members under plan p; titles start unranked.  NULL if out

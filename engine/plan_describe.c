@@ -106,6 +106,39 @@ static void print_wrapped(FILE *out, const char *text, const char *indent)
     if (col) fputc('\n', out);
 }
 
+/* Where members without a placement in the genealogy go, under each rule. */
+static const char *rule_words(const cs_placement_spec *ps)
+{
+    switch (ps->rule) {
+    case CS_PLACE_OUTER_LEFT: return "at the bottom of the sponsor's outer left edge";
+    case CS_PLACE_OUTER_RIGHT: return "at the bottom of the sponsor's outer right edge";
+    case CS_PLACE_ALTERNATING:
+        return "at the bottom of the sponsor's outer left and outer right edges in turn, left first";
+    case CS_PLACE_WEAKER_LEG:
+        return ps->weaker_by_count ? "at the bottom of the outer edge of the sponsor's leg with fewer members at the end "
+                                     "of the previous period (left on a tie)"
+                                   : "at the bottom of the outer edge of the sponsor's leg with less volume in the "
+                                     "previous period (left on a tie)";
+    case CS_PLACE_SPILLOVER:
+        return "in the first open position under the sponsor, level by level, left to right (spillover)";
+    }
+    return "?";
+}
+
+static void describe_placement(const cs_plan *p, FILE *out)
+{
+    const cs_placement_spec *ps = &p->placement;
+    if (ps->kind == CS_PTREE_NONE) return;
+    if (ps->kind == CS_PTREE_BINARY)
+        fprintf(out, "Placement tree:  binary (a left and a right leg under every member)\n");
+    else
+        fprintf(out, "Placement tree:  %d x %d forced matrix (%d positions under every member, paid %d level%s deep)\n",
+                ps->width, ps->depth, ps->width, ps->depth, ps->depth == 1 ? "" : "s");
+    char text[320];
+    snprintf(text, sizeof text, "members without a placement in the genealogy are placed %s", rule_words(ps));
+    print_wrapped(out, text, "                 ");
+}
+
 static void describe_header(const cs_plan *p, FILE *out)
 {
     char buf[64];
@@ -128,6 +161,7 @@ static void describe_header(const cs_plan *p, FILE *out)
     } else {
         fprintf(out, "Payout cap:      none\n");
     }
+    describe_placement(p, out);
 }
 
 /* Prints ", " before every rule but the first. */
@@ -182,7 +216,7 @@ static void describe_ranks(const cs_plan *p, FILE *out)
 static int is_level_bonus(cs_bonus_type t)
 {
     return t == CS_BONUS_UNILEVEL || t == CS_BONUS_GENERATION || t == CS_BONUS_FAST_START || t == CS_BONUS_MATCHING ||
-           t == CS_BONUS_ENROLMENT;
+           t == CS_BONUS_ENROLMENT || t == CS_BONUS_MATRIX;
 }
 
 /* "unranked 25%, Silver 25%, Gold 35%" */
@@ -234,6 +268,95 @@ static void describe_pool(const cs_plan *p, const cs_bonus *b, FILE *out)
     fputc('\n', out);
 }
 
+/* "10%" when every row has the same rate, else "unranked 0%, Silver 10%, ..." */
+static void rate_rows(const cs_plan *p, const int32_t *rate, FILE *out)
+{
+    char buf[32];
+    size_t row = 1;
+    while (row <= p->nranks && rate[row] == rate[0]) row++;
+    if (row > p->nranks) {
+        fmt_percent(buf, sizeof buf, rate[0]);
+        fprintf(out, "%s\n", buf);
+    } else {
+        rates_by_row(p, rate, out);
+    }
+}
+
+static void money_rows(const cs_plan *p, const int64_t *cents, FILE *out)
+{
+    char buf[48];
+    size_t row = 1;
+    while (row <= p->nranks && cents[row] == cents[0]) row++;
+    const int uniform = row > p->nranks;
+    for (size_t r = 0; r <= (uniform ? 0 : p->nranks); r++) {
+        fmt_money(buf, sizeof buf, cents[r], p->currency);
+        if (uniform) fputs(buf, out);
+        else fprintf(out, "%s%s %s", r ? ", " : "", row_name(p, r), buf);
+    }
+    fputc('\n', out);
+}
+
+static void describe_binary(const cs_plan *p, const cs_bonus *b, FILE *out)
+{
+    const cs_binary_spec *bs = &b->binary;
+    char v1[32], v2[32], m[48];
+    fputs("     pairs each member's left and right leg volume in the placement tree (this period's BV of the\n"
+          "     members placed in the leg, plus the leg's carry-over)\n",
+          out);
+    if (!bs->weak) {
+        fputs("     pays a rate of the weaker leg's volume: ", out);
+        rate_rows(p, b->rate_by_row, out);
+    } else {
+        fmt_volume(v1, sizeof v1, bs->weak);
+        fmt_volume(v2, sizeof v2, bs->strong);
+        fprintf(out, "     pays per cycle of %s volume on the weaker leg and %s on the stronger: ", v1, v2);
+        money_rows(p, b->cents_by_row, out);
+    }
+    if (bs->cap >= 0) {
+        fmt_money(m, sizeof m, bs->cap, p->currency);
+        fprintf(out, "     at most %s per member per period (volume paired beyond that is used up all the same)\n", m);
+    }
+    char text[320];
+    size_t o;
+    fmt_volume(v1, sizeof v1, bs->carry_cap);
+    if (bs->carry_cap == 0) o = (size_t)snprintf(text, sizeof text, "unpaired volume does not carry over");
+    else if (bs->carry_cap > 0) o = (size_t)snprintf(text, sizeof text, "unpaired volume carries over, at most %s in each leg", v1);
+    else o = (size_t)snprintf(text, sizeof text, "unpaired volume carries over without limit");
+    if (bs->carry_cap != 0 && bs->flush_after)
+        o += (size_t)snprintf(text + o, sizeof text - o, ", and is lost after %d period%s in a row without a pairing",
+                              bs->flush_after, bs->flush_after == 1 ? "" : "s");
+    if (bs->carry_cap != 0) snprintf(text + o, sizeof text - o, "; an inactive member loses it and the period's leg volume");
+    print_wrapped(out, text, "     ");
+    if (bs->sponsored_per_leg)
+        fprintf(out, "     qualification: at least %d active personally sponsored member%s placed in each leg\n",
+                bs->sponsored_per_leg, bs->sponsored_per_leg == 1 ? "" : "s");
+}
+
+static void describe_matrix(const cs_plan *p, const cs_bonus *b, FILE *out)
+{
+    char m[48], np[32], text[CELL_MAX * 4];
+    fprintf(out, "     a rate of the BV at each level of the member's %d x %d matrix (placement tree, no compression)\n",
+            p->placement.width, p->placement.depth);
+    size_t o = 0;
+    for (int32_t k = 0; k < b->ncompletion && o < sizeof text; k++) {
+        if (!b->completion[k]) continue;
+        fmt_money(m, sizeof m, b->completion[k], p->currency);
+        if (!o) o = (size_t)snprintf(text, sizeof text, "completion bonus, paid once when a level of the matrix is full:");
+        /* W^(k+1) positions, when that is a number worth printing */
+        uint64_t pos = 1;
+        for (int32_t e = 0; e <= k && pos < UINT64_C(1) << 50; e++) pos *= (uint64_t)p->placement.width;
+        fmt_thousands(np, sizeof np, pos);
+        if (pos < UINT64_C(1) << 50)
+            o += (size_t)snprintf(text + o, sizeof text - o, " level %d (%s positions) %s,", k + 1, np, m);
+        else
+            o += (size_t)snprintf(text + o, sizeof text - o, " level %d %s,", k + 1, m);
+    }
+    if (o && o < sizeof text) {
+        text[o - 1] = '\0'; /* the last comma */
+        print_wrapped(out, text, "     ");
+    }
+}
+
 static void describe_bonus_body(const cs_plan *p, const cs_bonus *b, FILE *out)
 {
     char fee[48];
@@ -271,6 +394,8 @@ static void describe_bonus_body(const cs_plan *p, const cs_bonus *b, FILE *out)
         break;
     case CS_BONUS_RANK_ADVANCE: describe_advancement(p, b, out); break;
     case CS_BONUS_POOL: describe_pool(p, b, out); break;
+    case CS_BONUS_BINARY: describe_binary(p, b, out); break;
+    case CS_BONUS_MATRIX: describe_matrix(p, b, out); break;
     default: break;
     }
 }
@@ -280,7 +405,8 @@ static const char *const type_words[CS_BONUS_NTYPES] = {
     [CS_BONUS_STAIRSTEP] = "stairstep",      [CS_BONUS_GENERATION] = "generation",
     [CS_BONUS_FAST_START] = "fast start",    [CS_BONUS_MATCHING] = "matching",
     [CS_BONUS_RANK_ADVANCE] = "rank advancement", [CS_BONUS_POOL] = "leadership pool",
-    [CS_BONUS_ENROLMENT] = "enrolment",
+    [CS_BONUS_ENROLMENT] = "enrolment",      [CS_BONUS_BINARY] = "binary",
+    [CS_BONUS_MATRIX] = "forced matrix",
 };
 
 static void describe_bonuses(const cs_plan *p, FILE *out)
@@ -333,7 +459,8 @@ static void describe_levels(const cs_plan *p, FILE *out)
     }
     if (!ncols) return;
     fprintf(out, "\nLevels paid by rank (how many levels down each rank is paid, and the rate of level 1, 2, ...;\n"
-                 "a generation bonus counts generations of broken-away members instead of levels):\n  ");
+                 "a generation bonus counts generations of broken-away members instead of levels, a matrix bonus\n"
+                 "levels of the placement tree):\n  ");
     pad(out, "", namew);
     for (size_t i = 0, c = 0; i < p->nbonuses && c < ncols; i++) {
         if (!is_level_bonus(p->bonuses[i].type) || !p->bonuses[i].levels.ppm) continue;

@@ -33,7 +33,9 @@ typedef struct {
     cs_yt_ctx y; /* diags, file name and source text for messages */
     cs_plan *p;
     /* a top-level value given but invalid (already reported): checks that depend on it are skipped */
-    int fee_unknown, breakaway_unknown;
+    int fee_unknown, breakaway_unknown, placement_unknown;
+    const node *placement_key; /* the top-level 'placement' key, for "not used" */
+    const cs_bonus *ptree_bonus; /* the first binary or matrix bonus loaded */
 } loader;
 
 /* How a value that was not what we wanted is shown: "a list", "nothing", "'5'" (needs a local
@@ -365,7 +367,8 @@ static const char *const type_names[CS_BONUS_NTYPES] = {
     [CS_BONUS_STAIRSTEP] = "stairstep",       [CS_BONUS_GENERATION] = "generation",
     [CS_BONUS_FAST_START] = "fast_start",     [CS_BONUS_MATCHING] = "matching",
     [CS_BONUS_RANK_ADVANCE] = "rank_advancement", [CS_BONUS_POOL] = "leadership_pool",
-    [CS_BONUS_ENROLMENT] = "enrolment",
+    [CS_BONUS_ENROLMENT] = "enrolment",       [CS_BONUS_BINARY] = "binary",
+    [CS_BONUS_MATRIX] = "matrix",
 };
 
 const char *cs_bonus_type_name(cs_bonus_type t)
@@ -375,10 +378,12 @@ const char *cs_bonus_type_name(cs_bonus_type t)
 
 static const char *const bonus_keys[] = {"name",  "type",    "compression", "levels", "depth",
                                          "rates_by_rank", "margin", "rates", "include_own",
-                                         "matches", "amounts", "rate", "shares"};
+                                         "matches", "amounts", "rate", "shares", "cycle", "cap",
+                                         "carry_cap", "flush_after", "qualify", "completion"};
 enum {
     BK_NAME, BK_TYPE, BK_COMPRESSION, BK_LEVELS, BK_DEPTH, BK_RATES_BY_RANK, BK_MARGIN, BK_RATES,
-    BK_INCLUDE_OWN, BK_MATCHES, BK_AMOUNTS, BK_RATE, BK_SHARES, BK_N
+    BK_INCLUDE_OWN, BK_MATCHES, BK_AMOUNTS, BK_RATE, BK_SHARES, BK_CYCLE, BK_CAP, BK_CARRY_CAP,
+    BK_FLUSH_AFTER, BK_QUALIFY, BK_COMPLETION, BK_N
 };
 #define BIT(k) (1u << (k))
 #define LEVEL_KEYS (BIT(BK_LEVELS) | BIT(BK_DEPTH) | BIT(BK_RATES_BY_RANK))
@@ -394,6 +399,9 @@ static const unsigned type_keys[CS_BONUS_NTYPES] = {
     [CS_BONUS_RANK_ADVANCE] = BIT(BK_AMOUNTS),
     [CS_BONUS_POOL] = BIT(BK_RATE) | BIT(BK_SHARES),
     [CS_BONUS_ENROLMENT] = BIT(BK_COMPRESSION) | LEVEL_KEYS,
+    [CS_BONUS_BINARY] = BIT(BK_RATE) | BIT(BK_CYCLE) | BIT(BK_CAP) | BIT(BK_CARRY_CAP) | BIT(BK_FLUSH_AFTER) |
+                        BIT(BK_QUALIFY),
+    [CS_BONUS_MATRIX] = LEVEL_KEYS | BIT(BK_COMPLETION),
 };
 
 /* Where no compression is written: none for rewards on newcomers, dynamic otherwise. */
@@ -537,6 +545,206 @@ static void load_pool(loader *L, cs_bonus *b, const bonus_src *s)
     if (b->shares_by_row) table_counts(L, s->val[BK_SHARES], "shares", s->where, MAX_COUNT, b->shares_by_row, &t);
 }
 
+/* ---- placement-tree bonuses (binary, matrix) ---- */
+
+/* Keys that take one value for every rank or a table by rank: is v one of the two (a scalar or a
+ * mapping)?  A list or nothing is reported with `expect`, which describes both forms. */
+static int value_or_table(loader *L, const node *v, const char *expect)
+{
+    char fbuf[CS_YT_FOUND_SIZE];
+    if (v->bad) return 0;
+    if (v->kind == CS_YT_LIST || cs_yt_is_null(v)) {
+        cs_yt_err(&L->y, v, "expected %s, found %s", expect, FOUND(v));
+        return 0;
+    }
+    return 1;
+}
+
+/* A rate for every row: "10%" or "{Silver: 10%, Gold: 12%}".  nranks+1 rows, or NULL. */
+static int32_t *rate_each_row(loader *L, const node *v, const char *what, const char *where)
+{
+    char ex[160];
+    snprintf(ex, sizeof ex, "a rate such as '10%%' or a table by rank such as '{Silver: 10%%}' for '%s'", what);
+    if (!value_or_table(L, v, ex)) return NULL;
+    rank_table t;
+    if (v->kind == CS_YT_MAP) return table_rates(L, v, what, where, &t);
+    int32_t x;
+    if (!cs_yt_get_percent(&L->y, v, what, &x)) return NULL;
+    int32_t *out = cs_yt_calloc(&L->y, L->p->nranks + 1, sizeof *out);
+    for (size_t row = 0; out && row <= L->p->nranks; row++) out[row] = x;
+    return out;
+}
+
+/* An amount of money for every row: "54.00" or "{unranked: 14, Gold: 18}", filled forward. */
+static int64_t *money_each_row(loader *L, const node *v, const char *what, const char *where)
+{
+    char ex[160];
+    snprintf(ex, sizeof ex, "an amount such as '54.00' or a table by rank such as '{Silver: 54.00}' for '%s'", what);
+    if (!value_or_table(L, v, ex)) return NULL;
+    const size_t nrows = L->p->nranks + 1;
+    int64_t *out = cs_yt_calloc(&L->y, nrows, sizeof *out);
+    if (!out) return NULL;
+    if (v->kind != CS_YT_MAP) {
+        int64_t x = 0;
+        cs_yt_get_hundredths(&L->y, v, what, CS_YT_MONEY, &x);
+        for (size_t row = 0; row < nrows; row++) out[row] = x;
+        return out;
+    }
+    rank_table t;
+    if (!table_rows(L, v, what, where, 1, &t)) return out;
+    int64_t prev = 0;
+    for (size_t row = 0; row < nrows; row++) {
+        int64_t x;
+        if (t.val[row] && cs_yt_get_hundredths(&L->y, t.val[row], what, CS_YT_MONEY, &x)) prev = x;
+        out[row] = prev;
+    }
+    return out;
+}
+
+static const char *const cycle_keys[] = {"weak", "strong", "amount"};
+
+/* cycle: {weak: X, strong: Y, amount: A}, X <= Y. */
+static void load_cycle(loader *L, cs_bonus *b, const node *m, const char *where)
+{
+    char w[256], ofw[240];
+    snprintf(w, sizeof w, " in 'cycle'%s", cs_yt_of_where(where, ofw, sizeof ofw));
+    if (!cs_yt_want_map(&L->y, m, "a mapping such as '{weak: 300, strong: 600, amount: 54.00}' for 'cycle'")) return;
+    const node *val[3] = {0}, *key[3] = {0};
+    keyset ks = {cycle_keys, 3, 7u, "", w};
+    unsigned typos = cs_yt_map_keys(&L->y, m, &ks, val, key);
+    int64_t vol[2] = {0, 0};
+    int ok = 1;
+    for (int k = 0; k < 2; k++) {
+        if (!cs_yt_require(&L->y, m, val[k], cycle_keys[k], w, typos & (1u << k)) ||
+            !cs_yt_get_hundredths(&L->y, val[k], cycle_keys[k], CS_YT_VOLUME, &vol[k])) {
+            ok = 0;
+        } else if (vol[k] == 0) {
+            cs_yt_err(&L->y, val[k], "'%s' must be above 0", cycle_keys[k]);
+            ok = 0;
+        }
+    }
+    if (ok && vol[0] > vol[1])
+        cs_yt_err(&L->y, val[0], "'weak' %s is more than 'strong' %s: the weaker leg gives the smaller volume of a cycle",
+                  val[0]->text, val[1]->text);
+    b->binary.weak = vol[0], b->binary.strong = vol[1];
+    if (cs_yt_require(&L->y, m, val[2], "amount", w, typos & 4u)) b->cents_by_row = money_each_row(L, val[2], "amount", w);
+}
+
+static const char *const qualify_keys[] = {"sponsored_active_per_leg"};
+
+static void load_qualify(loader *L, cs_bonus *b, const node *m, const char *where)
+{
+    char w[256], ofw[240];
+    snprintf(w, sizeof w, " in 'qualify'%s", cs_yt_of_where(where, ofw, sizeof ofw));
+    if (!cs_yt_want_map(&L->y, m, "a mapping such as '{sponsored_active_per_leg: 1}' for 'qualify'")) return;
+    const node *val[1] = {0}, *key[1] = {0};
+    keyset ks = {qualify_keys, 1, 1u, "", w};
+    cs_yt_map_keys(&L->y, m, &ks, val, key);
+    int64_t c;
+    if (val[0] && cs_yt_get_count(&L->y, val[0], qualify_keys[0], MAX_COUNT, &c)) b->binary.sponsored_per_leg = (int32_t)c;
+}
+
+/* The checks every placement-tree bonus shares: the plan's placement suits it, and it is the only one. */
+static void check_ptree_bonus(loader *L, const cs_bonus *b, const node *type_node)
+{
+    const cs_ptree_kind want = b->type == CS_BONUS_BINARY ? CS_PTREE_BINARY : CS_PTREE_MATRIX;
+    const char *tn = type_names[b->type], *other = want == CS_PTREE_BINARY ? "a matrix" : "binary";
+    const cs_ptree_kind have = L->p->placement.kind;
+    if (L->ptree_bonus) {
+        const cs_bonus *f = L->ptree_bonus;
+        cs_yt_err(&L->y, type_node, "a plan has at most one binary or matrix bonus, and '%s' (line %ld) is one already",
+                  f->name ? f->name : "?", f->pos.line);
+        return;
+    }
+    L->ptree_bonus = b;
+    if (L->placement_unknown || have == want) return;
+    if (have == CS_PTREE_NONE)
+        cs_yt_err(&L->y, type_node, "a %s bonus needs the plan's 'placement' section with 'type: %s'", tn, tn);
+    else
+        cs_yt_err(&L->y, type_node, "a %s bonus needs a %s placement, and the plan's 'placement' is %s", tn, tn, other);
+}
+
+static void load_binary(loader *L, cs_bonus *b, const bonus_src *s)
+{
+    cs_binary_spec *bs = &b->binary;
+    bs->cap = -1, bs->carry_cap = -1;
+    const node *rate = s->val[BK_RATE], *cycle = s->val[BK_CYCLE];
+    if (rate && cycle) cs_yt_err(&L->y, s->key[BK_CYCLE], "give either 'rate' or 'cycle'%s, not both", s->where);
+    else if (rate) b->rate_by_row = rate_each_row(L, rate, "rate", s->where);
+    else if (cycle) load_cycle(L, b, cycle, s->where);
+    else if (!(s->typos & (BIT(BK_RATE) | BIT(BK_CYCLE))))
+        cs_yt_err(&L->y, s->m, "missing required key 'rate' or 'cycle'%s", s->where);
+    const node *v;
+    if ((v = s->val[BK_CAP]) && cs_yt_get_hundredths(&L->y, v, "cap", CS_YT_MONEY, &bs->cap) && bs->cap == 0)
+        cs_yt_err(&L->y, v, "'cap' must be above 0 (leave it out for no cap)");
+    if ((v = s->val[BK_CARRY_CAP])) cs_yt_get_hundredths(&L->y, v, "carry_cap", CS_YT_VOLUME, &bs->carry_cap);
+    int64_t c;
+    if ((v = s->val[BK_FLUSH_AFTER]) && cs_yt_get_count(&L->y, v, "flush_after", MAX_COUNT, &c)) {
+        if (c == 0) cs_yt_err(&L->y, v, "'flush_after' must be at least 1 (leave it out never to flush)");
+        bs->flush_after = (int32_t)c;
+    }
+    if ((v = s->val[BK_QUALIFY])) load_qualify(L, b, v, s->where);
+}
+
+/* The first rate beyond level `depth` in `levels` or in a list of `rates_by_rank`, or NULL. */
+static const node *level_beyond(const node *levels, const node *by_rank, int depth)
+{
+    if (levels && levels->kind == CS_YT_LIST && levels->nkids > (size_t)depth) return levels->kids[depth];
+    for (size_t i = 1; by_rank && by_rank->kind == CS_YT_MAP && i < by_rank->nkids; i += 2) {
+        const node *l = by_rank->kids[i];
+        if (l->kind == CS_YT_LIST && l->nkids > (size_t)depth) return l->kids[depth];
+    }
+    return NULL;
+}
+
+/* completion: {LEVEL: AMOUNT, ...}, levels 1..depth. */
+static void load_completion(loader *L, cs_bonus *b, const node *m, int depth, const char *where)
+{
+    char fbuf[CS_YT_FOUND_SIZE], ofw[240];
+    if (!cs_yt_want_map(&L->y, m, "a mapping from levels to amounts such as '{3: 100.00}' for 'completion'")) return;
+    int64_t *amt = cs_yt_calloc(&L->y, CS_MAX_LEVELS, sizeof *amt);
+    const node *seen[CS_MAX_LEVELS + 1] = {0};
+    if (!amt) return;
+    int top = 0;
+    for (size_t i = 0; i + 1 < m->nkids; i += 2) {
+        const node *k = m->kids[i], *v = m->kids[i + 1];
+        int64_t lv;
+        if (k->bad) continue;
+        if (k->kind != CS_YT_SCALAR || !cs_yt_get_count(&L->y, k, "a completion level", MAX_COUNT, &lv)) {
+            if (k->kind != CS_YT_SCALAR) cs_yt_err(&L->y, k, "expected a level such as '3', found %s", FOUND(k));
+            continue;
+        }
+        if (lv == 0) {
+            cs_yt_err(&L->y, k, "completion levels start at 1");
+            continue;
+        }
+        if (depth ? lv > depth : lv > CS_MAX_LEVELS) {
+            if (depth) cs_yt_err(&L->y, k, "a %d-deep matrix has no level %lld", depth, (long long)lv);
+            else cs_yt_err(&L->y, k, "at most %d levels are allowed", CS_MAX_LEVELS);
+            continue;
+        }
+        if (seen[lv]) {
+            cs_yt_err(&L->y, k, "duplicate level %lld in 'completion'%s (first given at line %ld)", (long long)lv,
+                      cs_yt_of_where(where, ofw, sizeof ofw), seen[lv]->pos.line);
+            continue;
+        }
+        seen[lv] = k;
+        if (cs_yt_get_hundredths(&L->y, v, "completion", CS_YT_MONEY, &amt[lv - 1]) && lv > top) top = (int)lv;
+    }
+    b->completion = amt;
+    b->ncompletion = top;
+}
+
+static void load_matrix(loader *L, cs_bonus *b, const bonus_src *s)
+{
+    b->compression = CS_COMPRESS_NONE; /* every placement level counts: a matrix has no compression */
+    load_level_bonus(L, b, s);
+    const int depth = L->p->placement.kind == CS_PTREE_MATRIX ? L->p->placement.depth : 0;
+    const node *beyond = depth ? level_beyond(s->val[BK_LEVELS], s->val[BK_RATES_BY_RANK], depth) : NULL;
+    if (beyond) cs_yt_err(&L->y, beyond, "a %d-deep matrix has no level %d", depth, depth + 1);
+    if (s->val[BK_COMPLETION]) load_completion(L, b, s->val[BK_COMPLETION], depth, s->where);
+}
+
 /* The keys particular to each type. */
 static void load_bonus_body(loader *L, cs_bonus *b, const bonus_src *s)
 {
@@ -575,6 +783,14 @@ static void load_bonus_body(loader *L, cs_bonus *b, const bonus_src *s)
         if (cs_yt_require(&L->y, s->m, s->val[BK_MATCHES], "matches", s->where, s->typos & BIT(BK_MATCHES)))
             load_matches(L, b, s);
         load_level_bonus(L, b, s);
+        break;
+    case CS_BONUS_BINARY:
+        check_ptree_bonus(L, b, type_node);
+        load_binary(L, b, s);
+        break;
+    case CS_BONUS_MATRIX:
+        check_ptree_bonus(L, b, type_node);
+        load_matrix(L, b, s);
         break;
     default:
         load_level_bonus(L, b, s);
@@ -650,9 +866,89 @@ static void load_bonuses(loader *L, const node *top, const node *v, int typo)
 /* ------------------------------------------------------------------------------------------ */
 /* The top level                                                                               */
 
-static const char *const top_keys[] = {"name",   "description", "currency", "period", "enrolment_fee",
-                                       "active", "breakaway",   "payout_cap", "ranks", "bonuses"};
-enum { TK_NAME, TK_DESCRIPTION, TK_CURRENCY, TK_PERIOD, TK_FEE, TK_ACTIVE, TK_BREAKAWAY, TK_CAP, TK_RANKS, TK_BONUSES, TK_N };
+static const char *const top_keys[] = {"name",   "description", "currency",   "period", "enrolment_fee", "active",
+                                       "breakaway", "payout_cap", "placement", "ranks", "bonuses"};
+enum {
+    TK_NAME, TK_DESCRIPTION, TK_CURRENCY, TK_PERIOD, TK_FEE, TK_ACTIVE, TK_BREAKAWAY, TK_CAP, TK_PLACEMENT, TK_RANKS,
+    TK_BONUSES, TK_N
+};
+
+static const char *const placement_keys[] = {"type", "rule", "weaker_leg_by", "width", "depth"};
+enum { PK_TYPE, PK_RULE, PK_BY, PK_WIDTH, PK_DEPTH, PK_N };
+
+/* Rule words in cs_place_rule order. */
+static const char *const rule_names[] = {"outer_left", "outer_right", "alternating", "weaker_leg", "spillover"};
+
+/* width or depth: a whole number in [lo, hi]; 0 after reporting. */
+static int load_dimension(loader *L, const node *m, const node *v, const char *what, int typo, int64_t lo, int64_t hi)
+{
+    int64_t x;
+    if (!cs_yt_require(&L->y, m, v, what, " in 'placement'", typo) || !cs_yt_get_count(&L->y, v, what, hi, &x)) return 0;
+    if (x < lo) {
+        cs_yt_err(&L->y, v, "'%s' must be at least %lld", what, (long long)lo);
+        return 0;
+    }
+    return (int)x;
+}
+
+/* placement: {type: binary, rule: R[, weaker_leg_by: volume|count]} or {type: matrix, width: W, depth: D[, rule: spillover]} */
+static void load_placement(loader *L, const node *key, const node *m)
+{
+    cs_placement_spec *ps = &L->p->placement;
+    L->placement_key = key;
+    L->placement_unknown = 1;
+    if (!cs_yt_want_map(&L->y, m, "a mapping such as '{type: binary, rule: weaker_leg}' for 'placement'")) return;
+    static const char *const kinds[] = {"binary", "matrix"};
+    const node *tv = cs_yt_find_key(m, "type");
+    int kind = -1;
+    for (int k = 0; k < 2; k++)
+        if (tv && tv->kind == CS_YT_SCALAR && !strcmp(tv->text, kinds[k])) kind = k;
+    const node *val[PK_N] = {0}, *keys[PK_N] = {0};
+    static const unsigned allowed[2] = {BIT(PK_TYPE) | BIT(PK_RULE) | BIT(PK_BY),
+                                        BIT(PK_TYPE) | BIT(PK_RULE) | BIT(PK_WIDTH) | BIT(PK_DEPTH)};
+    keyset ks = {placement_keys, PK_N, kind < 0 ? (1u << PK_N) - 1 : allowed[kind],
+                 kind == 1 ? "a matrix placement" : "a binary placement", " in 'placement'"};
+    unsigned typos = cs_yt_map_keys(&L->y, m, &ks, val, keys);
+    if (!cs_yt_require(&L->y, m, val[PK_TYPE], "type", " in 'placement'", typos & BIT(PK_TYPE))) return;
+    if (cs_yt_get_word(&L->y, val[PK_TYPE], kinds, 2, "'binary' or 'matrix'") < 0) return;
+    ps->pos = key->pos;
+    L->placement_unknown = 0;
+    int rule = -1;
+    if (kind == 0) {
+        ps->kind = CS_PTREE_BINARY, ps->width = 2, ps->depth = 0;
+        if (cs_yt_require(&L->y, m, val[PK_RULE], "rule", " in 'placement'", typos & BIT(PK_RULE)))
+            rule = cs_yt_get_word(&L->y, val[PK_RULE], rule_names, 5,
+                                  "'outer_left', 'outer_right', 'alternating', 'weaker_leg' or 'spillover'");
+    } else {
+        ps->kind = CS_PTREE_MATRIX;
+        ps->width = load_dimension(L, m, val[PK_WIDTH], "width", typos & BIT(PK_WIDTH), 2, CS_PLACE_MAX_WIDTH);
+        ps->depth = load_dimension(L, m, val[PK_DEPTH], "depth", typos & BIT(PK_DEPTH), 1, CS_MAX_LEVELS);
+        rule = CS_PLACE_SPILLOVER;
+        if (val[PK_RULE] && cs_yt_get_word(&L->y, val[PK_RULE], rule_names + CS_PLACE_SPILLOVER, 1,
+                                           "'spillover' (a matrix places by spillover only)") < 0)
+            rule = -1;
+    }
+    ps->rule = rule < 0 ? CS_PLACE_SPILLOVER : (cs_place_rule)rule;
+    if (!val[PK_BY]) return;
+    if (rule >= 0 && rule != CS_PLACE_WEAKER_LEG) {
+        cs_yt_err(&L->y, keys[PK_BY], "'weaker_leg_by' goes with 'rule: weaker_leg'");
+        return;
+    }
+    static const char *const by[] = {"volume", "count"};
+    int k = cs_yt_get_word(&L->y, val[PK_BY], by, 2, "'volume' or 'count'");
+    if (k >= 0) ps->weaker_by_count = k;
+}
+
+/* A placement section that no bonus uses is most likely a mistake: nothing else reads the tree. */
+static void check_placement_used(loader *L)
+{
+    const cs_plan *p = L->p;
+    if (p->placement.kind == CS_PTREE_NONE || L->ptree_bonus) return;
+    for (size_t i = 0; i < p->nbonuses; i++)
+        if (p->bonuses[i].type == CS_BONUS_NTYPES) return; /* a bonus of unknown type may have been meant */
+    cs_yt_err(&L->y, L->placement_key, "'placement' is not used: the plan has no %s bonus",
+              p->placement.kind == CS_PTREE_BINARY ? "binary" : "matrix");
+}
 
 static void load_active(loader *L, const node *v)
 {
@@ -703,12 +999,14 @@ static void load_top(loader *L, const node *top)
         L->fee_unknown = !cs_yt_get_hundredths(&L->y, val[TK_FEE], "enrolment_fee", CS_YT_MONEY, &p->enrolment_fee);
     if (val[TK_ACTIVE]) load_active(L, val[TK_ACTIVE]);
     if (val[TK_CAP]) cs_yt_get_percent(&L->y, val[TK_CAP], "payout_cap", &p->payout_cap_ppm);
+    if (val[TK_PLACEMENT]) load_placement(L, key[TK_PLACEMENT], val[TK_PLACEMENT]);
     load_ranks(L, top, val[TK_RANKS], typos & (1u << TK_RANKS));
     if (val[TK_BREAKAWAY]) {
         p->breakaway = get_rank_ref(L, val[TK_BREAKAWAY], "unknown rank", " for 'breakaway'");
         L->breakaway_unknown = p->breakaway == CS_RANK_NONE;
     }
     load_bonuses(L, top, val[TK_BONUSES], typos & (1u << TK_BONUSES));
+    check_placement_used(L);
 }
 
 /* Loads NUL-terminated text of `len` bytes. */
@@ -780,6 +1078,7 @@ void cs_plan_free(cs_plan *p)
         free(b->cents_by_row);
         free(b->shares_by_row);
         free(b->matched);
+        free(b->completion);
     }
     free(p->ranks);
     free(p->bonuses);
@@ -791,3 +1090,10 @@ void cs_plan_free(cs_plan *p)
 }
 
 int32_t cs_plan_rank_index(const cs_plan *p, const char *name) { return rank_lookup(p, name); }
+
+const cs_bonus *cs_plan_placement_bonus(const cs_plan *p)
+{
+    for (size_t i = 0; i < p->nbonuses; i++)
+        if (cs_bonus_on_placement(p->bonuses[i].type)) return &p->bonuses[i];
+    return NULL;
+}

@@ -5,6 +5,7 @@
 
 #include "money.h"
 #include "payout.h"
+#include "replay_place.h"
 #include "tree.h"
 
 void cs_csv_put(FILE *f, const char *s)
@@ -103,7 +104,10 @@ int cs_replay(const cs_plan *p, const cs_genealogy *g, FILE *payouts, FILE *memb
     cs_payout *po = NULL;
     uint32_t *by_file = malloc((n ? n : 1) * sizeof *by_file);
     uint8_t *is_new = malloc(n ? n : 1);
+    cs_replay_place rp;
+    const int placed = p->placement.kind != CS_PTREE_NONE;
     int rc = -1;
+    memset(&rp, 0, sizeof rp);
     if (cs_tree_init(&t, n, g->parent)) {
         cs_error(d, NULL, 0, 0, "out of memory");
         free(by_file);
@@ -115,6 +119,7 @@ int cs_replay(const cs_plan *p, const cs_genealogy *g, FILE *payouts, FILE *memb
     sum->nbonuses = p->nbonuses;
     sum->period = calloc(g->nperiods, sizeof *sum->period);
     if (!po || !by_file || !is_new || !sum->period) goto oom;
+    if (placed && cs_replay_place_init(&rp, p, g, d)) goto done;
     for (size_t k = 0; k < g->nperiods; k++)
         if (!(sum->period[k].bonus_total = calloc(p->nbonuses ? p->nbonuses : 1, sizeof(int64_t)))) goto oom;
     for (size_t i = 0; i < n; i++) by_file[g->file_order[i]] = (uint32_t)i;
@@ -129,6 +134,11 @@ int cs_replay(const cs_plan *p, const cs_genealogy *g, FILE *payouts, FILE *memb
             .is_new = is_new,
             .order = g->file_order,
         };
+        if (placed) { /* this period's joiners, placed before it is paid */
+            if (cs_replay_place_period(&rp, g, per, po->leg_measure, d)) goto done;
+            in.pl = rp.pl;
+            in.pix = &rp.ix;
+        }
         if (cs_payout_period(po, p, &t, &in, d)) goto done;
         if (payouts) write_lines(payouts, p, g, po, by_file, per);
         if (members) write_members(members, p, g, po, by_file, per);
@@ -139,6 +149,7 @@ int cs_replay(const cs_plan *p, const cs_genealogy *g, FILE *payouts, FILE *memb
 oom:
     cs_error(d, NULL, 0, 0, "out of memory");
 done:
+    cs_replay_place_free(&rp);
     cs_payout_free(po);
     cs_tree_free(&t);
     free(by_file);

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Bad-input cases: for each X.yaml (a plan) or X.csv (a genealogy, paid under minimal-plan.yaml)
-# in this folder, compsim must exit non-zero and print exactly X.err on stderr.
+# Bad-input cases: for each X.yaml (a plan) or X.csv (a genealogy, paid under minimal-plan.yaml,
+# or place-plan.yaml, a binary plan, when X starts with "place-") in this folder, compsim must
+# exit non-zero and print exactly X.err on stderr.
 # Usage: run_bad.sh COMPSIM DIR
 compsim=$1
 cd "$2" || exit 2
@@ -11,7 +12,9 @@ for err in *.err; do
     if [ -f "$case.yaml" ]; then
         "$compsim" check "$case.yaml" >/dev/null 2>"$out"
     elif [ -f "$case.csv" ]; then
-        "$compsim" payout minimal-plan.yaml "$case.csv" >/dev/null 2>"$out"
+        plan=minimal-plan.yaml
+        case $case in place-*) plan=place-plan.yaml ;; esac
+        "$compsim" payout "$plan" "$case.csv" >/dev/null 2>"$out"
     else
         echo "FAIL $case: no $case.yaml or $case.csv"; fail=$((fail + 1)); continue
     fi

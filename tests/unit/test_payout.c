@@ -395,7 +395,7 @@ static void test_against_naive(void **state)
         assert_non_null(po);
         for (int period = 0; period < 2; period++) {
             random_period(r, &m);
-            cs_period_input in = {m.pv, m.bv, m.retail, m.is_new, m.order};
+            cs_period_input in = {.pv = m.pv, .bv = m.bv, .retail = m.retail, .is_new = m.is_new, .order = m.order};
             cs_diags d;
             cs_diags_init(&d);
             assert_int_equal(cs_payout_period(po, p, &t, &in, &d), 0);
@@ -432,7 +432,7 @@ static void test_money_overflow_is_an_error(void **state)
     cs_tree t;
     assert_int_equal(cs_tree_init(&t, 3, parent), 0);
     cs_payout *po = cs_payout_new(p, 3);
-    cs_period_input in = {pv, pv, retail, NULL, NULL};
+    cs_period_input in = {.pv = pv, .bv = pv, .retail = retail};
     cs_diags d;
     cs_diags_init(&d);
     assert_int_equal(cs_payout_period(po, p, &t, &in, &d), -1);
@@ -471,7 +471,7 @@ static void test_threads_agree(void **state)
     assert_true(t.nlevels > 5);
     for (int trial = 0; trial < 6; trial++) {
         cs_plan *p = random_plan(r);
-        cs_period_input in = {pv, bv, retail, is_new, NULL};
+        cs_period_input in = {.pv = pv, .bv = bv, .retail = retail, .is_new = is_new};
         cs_payout *po[2];
         for (int k = 0; k < 2; k++) {
             omp_set_num_threads(k + 1);

@@ -316,9 +316,221 @@ static void test_type_names(void **state)
     assert_string_equal(cs_bonus_type_name(CS_BONUS_RANK_ADVANCE), "rank_advancement");
     assert_string_equal(cs_bonus_type_name(CS_BONUS_POOL), "leadership_pool");
     assert_string_equal(cs_bonus_type_name(CS_BONUS_ENROLMENT), "enrolment");
+    assert_string_equal(cs_bonus_type_name(CS_BONUS_BINARY), "binary");
+    assert_string_equal(cs_bonus_type_name(CS_BONUS_MATRIX), "matrix");
     assert_string_equal(cs_bonus_type_name(CS_BONUS_NTYPES), "unknown");
     assert_true(cs_bonus_company_paid(CS_BONUS_MATCHING));
     assert_false(cs_bonus_company_paid(CS_BONUS_RETAIL));
+}
+
+/* Placement trees and their bonuses (docs/plan-format.md, "The placement tree", "binary", "matrix"). */
+static void test_placement_binary(void **state)
+{
+    (void)state;
+    cs_plan *p = load_ok("name: B\nplacement: {type: binary, rule: weaker_leg, weaker_leg_by: count}\n" RANKS2 "bonuses:\n" UNI
+                         "  - name: bin\n    type: binary\n    rate: {unranked: 0%, Silver: 10%, Gold: 12.5%}\n"
+                         "    cap: 2500\n    carry_cap: 5000.5\n    flush_after: 4\n    qualify: {sponsored_active_per_leg: 2}\n"
+                         "  - {name: m, type: matching, matches: [bin], levels: [10%]}\n");
+    const cs_placement_spec *ps = &p->placement;
+    assert_int_equal(ps->kind, CS_PTREE_BINARY);
+    assert_int_equal(ps->width, 2);
+    assert_int_equal(ps->depth, 0);
+    assert_int_equal(ps->rule, CS_PLACE_WEAKER_LEG);
+    assert_int_equal(ps->weaker_by_count, 1);
+    assert_int_equal(ps->pos.line, 2);
+    const cs_bonus *b = &p->bonuses[1];
+    assert_ptr_equal(cs_plan_placement_bonus(p), b);
+    assert_int_equal(b->type, CS_BONUS_BINARY);
+    assert_true(cs_bonus_on_placement(b->type));
+    assert_int_equal(b->rate_by_row[0], 0);
+    assert_int_equal(b->rate_by_row[CS_ROW(0)], 100000);
+    assert_int_equal(b->rate_by_row[CS_ROW(1)], 125000);
+    assert_int_equal(b->binary.weak, 0); /* paid as a rate */
+    assert_int_equal(b->binary.cap, 250000);
+    assert_int_equal(b->binary.carry_cap, 500050);
+    assert_int_equal(b->binary.flush_after, 4);
+    assert_int_equal(b->binary.sponsored_per_leg, 2);
+    assert_int_equal(p->bonuses[2].matched[0], 1);
+    cs_plan_free(p);
+
+    /* a cycle, amounts by rank; defaults: no cap, no carry limit, no flush, no qualification */
+    p = load_ok("name: C\nplacement: {type: binary, rule: outer_right}\n" RANKS2 "bonuses:\n"
+                "  - {name: bin, type: binary, cycle: {weak: 300, strong: 600, amount: {unranked: 14, Gold: 18.5}}}\n");
+    b = &p->bonuses[0];
+    assert_int_equal(p->placement.rule, CS_PLACE_OUTER_RIGHT);
+    assert_int_equal(p->placement.weaker_by_count, 0);
+    assert_int_equal(b->binary.weak, 30000);
+    assert_int_equal(b->binary.strong, 60000);
+    const int64_t amounts[] = {1400, 1400, 1850};
+    for (size_t row = 0; row < 3; row++) assert_int_equal(b->cents_by_row[row], amounts[row]);
+    assert_int_equal(b->binary.cap, -1);
+    assert_int_equal(b->binary.carry_cap, -1);
+    assert_int_equal(b->binary.flush_after, 0);
+    assert_int_equal(b->binary.sponsored_per_leg, 0);
+    cs_plan_free(p);
+
+    static const char *const rules[] = {"outer_left", "outer_right", "alternating", "weaker_leg", "spillover"};
+    for (int r = 0; r < 5; r++) {
+        char yaml[300];
+        snprintf(yaml, sizeof yaml, "name: R\nplacement: {type: binary, rule: %s}\n" RANKS2 "bonuses:\n"
+                 "  - {name: bin, type: binary, rate: 5%%}\n", rules[r]);
+        p = load_ok(yaml);
+        assert_int_equal(p->placement.rule, (cs_place_rule)r);
+        cs_plan_free(p);
+    }
+    /* no placement section */
+    p = load_ok("name: N\n" RANKS2 "bonuses:\n" UNI);
+    assert_int_equal(p->placement.kind, CS_PTREE_NONE);
+    assert_null(cs_plan_placement_bonus(p));
+    cs_plan_free(p);
+}
+
+static void test_placement_matrix(void **state)
+{
+    (void)state;
+    cs_plan *p = load_ok("name: M\nplacement: {type: matrix, width: 3, depth: 7}\n" RANKS2 "bonuses:\n"
+                         "  - name: mx\n    type: matrix\n    levels: [5%, 5%, 4%]\n    depth: {unranked: 1, Gold: 3}\n"
+                         "    completion: {3: 100, 1: 10.50}\n");
+    const cs_placement_spec *ps = &p->placement;
+    assert_int_equal(ps->kind, CS_PTREE_MATRIX);
+    assert_int_equal(ps->width, 3);
+    assert_int_equal(ps->depth, 7);
+    assert_int_equal(ps->rule, CS_PLACE_SPILLOVER);
+    const cs_bonus *b = &p->bonuses[0];
+    assert_int_equal(b->type, CS_BONUS_MATRIX);
+    assert_int_equal(b->compression, CS_COMPRESS_NONE);
+    const int32_t one[] = {50000, 0, 0}, three[] = {50000, 50000, 40000};
+    assert_row(&b->levels, CS_ROW(0), one);
+    assert_row(&b->levels, CS_ROW(1), three);
+    assert_int_equal(b->ncompletion, 3);
+    assert_int_equal(b->completion[0], 1050);
+    assert_int_equal(b->completion[1], 0);
+    assert_int_equal(b->completion[2], 10000);
+    cs_plan_free(p);
+    /* the largest matrix, and rule spillover written out */
+    p = load_ok("name: M\nplacement: {type: matrix, width: 64, depth: 64, rule: spillover}\n" RANKS2 "bonuses:\n"
+                "  - {name: mx, type: matrix, rates_by_rank: {Gold: [1%]}, completion: {64: 1}}\n");
+    assert_int_equal(p->placement.width, CS_PLACE_MAX_WIDTH);
+    assert_int_equal(p->bonuses[0].ncompletion, 64);
+    cs_plan_free(p);
+}
+
+static void test_errors_placement(void **state)
+{
+    (void)state;
+#define BIN "  - {name: bin, type: binary, rate: 10%}\n"
+    expect_error_at("name: K\nplacement: [binary]\n" RANKS2 "bonuses:\n" BIN, "[binary]", 1,
+                    "expected a mapping such as '{type: binary, rule: weaker_leg}' for 'placement', found a list");
+    expect_error_at("name: K\nplacement: {rule: outer_left}\n" RANKS2 "bonuses:\n" BIN, "{rule", 1,
+                    "missing required key 'type' in 'placement'");
+    expect_error_at("name: K\nplacement: {type: binary}\n" RANKS2 "bonuses:\n" BIN, "{type", 1,
+                    "missing required key 'rule' in 'placement'");
+    expect_error_at("name: K\nplacement: {type: binary, rule: weakest}\n" RANKS2 "bonuses:\n" BIN, "weakest", 1,
+                    "expected 'outer_left', 'outer_right', 'alternating', 'weaker_leg' or 'spillover', found 'weakest'");
+    expect_error_at("name: K\nplacement: {type: binary, rule: weaker_leg, weaker_leg_by: bv}\n" RANKS2 "bonuses:\n" BIN, "bv", 1,
+                    "expected 'volume' or 'count', found 'bv'");
+    expect_error_at("name: K\nplacement: {type: binary, rule: alternating, weaker_leg_by: count}\n" RANKS2 "bonuses:\n" BIN,
+                    "weaker_leg_by", 1, "'weaker_leg_by' goes with 'rule: weaker_leg'");
+    expect_error_at("name: K\nplacement: {type: binary, rule: outer_left, depth: 3}\n" RANKS2 "bonuses:\n" BIN, "depth", 1,
+                    "key 'depth' does not apply to a binary placement");
+    expect_error_at("name: K\nplacement: {type: matrix, width: 1, depth: 3}\n" RANKS2 "bonuses:\n"
+                    "  - {name: mx, type: matrix, levels: [1%]}\n", "1,", 1, "'width' must be at least 2");
+    expect_error_at("name: K\nplacement: {type: matrix, width: 3, depth: 65}\n" RANKS2 "bonuses:\n"
+                    "  - {name: mx, type: matrix, levels: [1%]}\n", "65", 1, "'depth' is too large, found '65' (at most 64)");
+    expect_error_at("name: K\nplacement: {type: matrix, width: 3, depth: 3, rule: outer_left}\n" RANKS2 "bonuses:\n"
+                    "  - {name: mx, type: matrix, levels: [1%]}\n", "outer_left", 1,
+                    "expected 'spillover' (a matrix places by spillover only), found 'outer_left'");
+    expect_error_at("name: K\nplacement: {type: matrix, width: 3, depth: 3}\n" RANKS2 "bonuses:\n" BIN, "binary,", 1,
+                    "a binary bonus needs a binary placement, and the plan's 'placement' is a matrix");
+    expect_error_at("name: K\n" RANKS2 "bonuses:\n  - {name: mx, type: matrix, levels: [1%]}\n", "matrix,", 1,
+                    "a matrix bonus needs the plan's 'placement' section with 'type: matrix'");
+    expect_error_at("name: K\nplacement: {type: matrix, width: 3, depth: 3}\n" RANKS2 "bonuses:\n" UNI, "placement", 1,
+                    "'placement' is not used: the plan has no matrix bonus");
+    expect_error_at("name: K\nplacement: {type: binary, rule: outer_left}\n" RANKS2 "bonuses:\n" BIN
+                    "  - {name: mx, type: matrix, levels: [1%]}\n", "matrix,", 1,
+                    "a plan has at most one binary or matrix bonus, and 'bin' (line 7) is one already");
+    /* binary keys */
+#define BPL "name: K\nplacement: {type: binary, rule: outer_left}\n" RANKS2 "bonuses:\n"
+    expect_error_at(BPL "  - {name: bin, type: binary}\n", "{name: bin", 1, "missing required key 'rate' or 'cycle' in bonus 'bin'");
+    expect_error_at(BPL "  - {name: bin, type: binary, rate: 10%, cycle: {weak: 1, strong: 1, amount: 1}}\n", "cycle", 1,
+                    "give either 'rate' or 'cycle' in bonus 'bin', not both");
+    expect_error_at(BPL "  - {name: bin, type: binary, rate: {Gold: 120%}}\n", "120%", 1, "rate 120% is above 100%");
+    expect_error_at(BPL "  - {name: bin, type: binary, rate: ~}\n", "~", 1,
+                    "expected a rate such as '10%' or a table by rank such as '{Silver: 10%}' for 'rate', found nothing");
+    expect_error_at(BPL "  - {name: bin, type: binary, cycle: [300, 600]}\n", "[300", 1,
+                    "expected a mapping such as '{weak: 300, strong: 600, amount: 54.00}' for 'cycle', found a list");
+    expect_error_at(BPL "  - {name: bin, type: binary, cycle: {weak: 300, amount: 5}}\n", "{weak", 1,
+                    "missing required key 'strong' in 'cycle' of bonus 'bin'");
+    expect_error_at(BPL "  - {name: bin, type: binary, cycle: {weak: 300, strong: 600}}\n", "{weak", 1,
+                    "missing required key 'amount' in 'cycle' of bonus 'bin'");
+    expect_error_at(BPL "  - {name: bin, type: binary, cycle: {weak: 300, strong: 0, amount: 5}}\n", "0, amount", 1,
+                    "'strong' must be above 0");
+    expect_error_at(BPL "  - {name: bin, type: binary, cycle: {weak: 300, strong: 600, amount: [5]}}\n", "[5]", 1,
+                    "expected an amount such as '54.00' or a table by rank such as '{Silver: 54.00}' for 'amount', found a list");
+    expect_error_at(BPL "  - {name: bin, type: binary, rate: 1%, qualify: [1]}\n", "[1]", 1,
+                    "expected a mapping such as '{sponsored_active_per_leg: 1}' for 'qualify', found a list");
+    expect_error_at(BPL "  - {name: bin, type: binary, rate: 1%, qualify: {sponsored_active_per_leg: -1}}\n", "-1", 1,
+                    "'sponsored_active_per_leg' cannot be negative, found '-1'");
+    expect_error_at(BPL "  - {name: bin, type: binary, rate: 1%, levels: [1%]}\n", "levels", 1,
+                    "key 'levels' does not apply to a binary bonus");
+    /* matrix keys */
+#define MPL "name: K\nplacement: {type: matrix, width: 2, depth: 3}\n" RANKS2 "bonuses:\n"
+    expect_error_at(MPL "  - {name: mx, type: matrix, levels: [1%, 1%, 1%, 1%]}\n", "1%]", 1, "a 3-deep matrix has no level 4");
+    expect_error_at(MPL "  - {name: mx, type: matrix, rates_by_rank: {Gold: [1%, 1%, 1%, 1%]}}\n", "1%]", 1,
+                    "a 3-deep matrix has no level 4");
+    expect_error_at(MPL "  - {name: mx, type: matrix, completion: {1: 5}}\n", "{name: mx", 1,
+                    "missing required key 'levels' or 'rates_by_rank' in bonus 'mx'");
+    expect_error_at(MPL "  - {name: mx, type: matrix, levels: [1%], completion: [5]}\n", "[5]", 1,
+                    "expected a mapping from levels to amounts such as '{3: 100.00}' for 'completion', found a list");
+    expect_error_at(MPL "  - {name: mx, type: matrix, levels: [1%], completion: {4: 5}}\n", "4:", 1, "a 3-deep matrix has no level 4");
+    expect_error_at(MPL "  - {name: mx, type: matrix, levels: [1%], completion: {0: 5}}\n", "0:", 1, "completion levels start at 1");
+    expect_error_at(MPL "  - {name: mx, type: matrix, levels: [1%], completion: {[1]: 5}}\n", "[1]", 1,
+                    "expected a level such as '3', found a list");
+    expect_error_at(MPL "  - {name: mx, type: matrix, levels: [1%], completion: {1: 5, 01: 6}}\n", "01", 1,
+                    "duplicate level 1 in 'completion' of bonus 'mx' (first given at line 7)");
+    expect_error_at(MPL "  - {name: mx, type: matrix, compression: none, levels: [1%]}\n", "compression", 1,
+                    "key 'compression' does not apply to a matrix bonus");
+#undef BIN
+#undef BPL
+#undef MPL
+}
+
+static void test_describe_placement(void **state)
+{
+    (void)state;
+    static const char *const plans[2] = {
+        "name: B\nperiod: week\nplacement: {type: binary, rule: weaker_leg}\n" RANKS2 "bonuses:\n"
+        "  - {name: bin, type: binary, rate: {unranked: 0%, Silver: 10%}, cap: 2500, carry_cap: 5000, flush_after: 4,\n"
+        "     qualify: {sponsored_active_per_leg: 1}}\n"
+        "  - {name: b2, type: unilevel, levels: [1%]}\n",
+        "name: M\nplacement: {type: matrix, width: 3, depth: 7}\n" RANKS2 "bonuses:\n"
+        "  - {name: mx, type: matrix, levels: [5%, 5%], completion: {1: 10, 7: 5000}}\n",
+    };
+    static const char *const want[2][8] = {
+        {"Placement tree:  binary (a left and a right leg under every member)\n",
+         "                 the outer edge of the sponsor's leg with less volume in the previous period\n",
+         "  1. bin (binary)\n", "pays a rate of the weaker leg's volume: unranked 0%, Silver 10%, Gold 10%\n",
+         "at most 2,500.00 USD per member per period", "unpaired volume carries over, at most 5,000 in each leg, and is lost after 4",
+         "qualification: at least 1 active personally sponsored member placed in each leg\n", NULL},
+        {"Placement tree:  3 x 7 forced matrix (3 positions under every member, paid 7 levels deep)\n",
+         "left to right (spillover)\n", "  1. mx (forced matrix)\n",
+         "level 1 (3 positions)\n     10.00 USD, level 7 (2,187 positions) 5,000.00 USD\n", "  unranked  2 levels: 5% 5%\n",
+         NULL},
+    };
+    for (int k = 0; k < 2; k++) {
+        cs_plan *p = load_ok(plans[k]);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        cs_plan_describe(p, f);
+        fclose(f);
+        for (size_t i = 0; want[k][i]; i++) {
+            if (!strstr(buf, want[k][i])) print_error("missing: %s\nin:\n%s", want[k][i], buf);
+            assert_non_null(strstr(buf, want[k][i]));
+        }
+        free(buf);
+        cs_plan_free(p);
+    }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -681,6 +893,10 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_load_string_length),
         cmocka_unit_test(test_type_names),
+        cmocka_unit_test(test_placement_binary),
+        cmocka_unit_test(test_placement_matrix),
+        cmocka_unit_test(test_errors_placement),
+        cmocka_unit_test(test_describe_placement),
         cmocka_unit_test(test_errors_keys),
         cmocka_unit_test(test_errors_types),
         cmocka_unit_test(test_errors_numbers),
