@@ -6,6 +6,7 @@
  *                          payout (one period, cs_payout_period, on a cs_tree)
  *                                        |
  *                          replay (all periods of a genealogy, output lines and summaries)
+ *   scenario file --scenario--> cs_scenario (+ its plans) --sim--> replicas --> results folder
  * Library functions report problems into a cs_diags list and return a status; they never print
  * or exit.  Money and volumes are int64 hundredths (money.h). */
 #ifndef COMPSIM_H
@@ -18,6 +19,8 @@
 #include "payout.h"
 #include "plan.h"
 #include "replay.h"
+#include "scenario.h"
+#include "sim.h"
 #include "tree.h"
 
 /* The library's version, e.g. "0.1.0". */

@@ -1,8 +1,10 @@
 /* compsim: the command-line front of the engine.  Parses arguments, calls the library, prints
  * its diagnostics and exits; all the work is in engine/. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compsim.h"
 
@@ -19,7 +21,7 @@ static const char usage_main[] =
     "  -h, --help      show this help (compsim COMMAND --help for a command)\n"
     "  --version       show the version\n"
     "\n"
-    "Formats: docs/plan-format.md.\n";
+    "Formats: docs/plan-format.md, docs/scenario-format.md.\n";
 
 static const char usage_check[] =
     "usage: compsim check PLAN.yaml...\n"
@@ -38,6 +40,24 @@ static const char usage_payout[] =
     "  --members FILE      write each member's period: period,id,active,rank,title,pv,gv,bv,paid\n"
     "\n"
     "Output files are written whole or not at all.  Formats: docs/plan-format.md.\n";
+
+static const char usage_simulate[] =
+    "usage: compsim simulate SCENARIO.yaml [-o DIR] [--replicas N] [--seed S] [--threads N]\n"
+    "                        [--genealogy R] [--quiet]\n"
+    "\n"
+    "Grows the scenario's synthetic market period by period in each replica and pays every plan\n"
+    "it names, then writes the results folder (default results/<scenario name>/): manifest.json,\n"
+    "periods.csv (per replica, period and plan) and members.csv (per member of the first\n"
+    "member_replicas replicas).  The same seed gives the same files whatever --threads is.\n"
+    "\n"
+    "  -o, --output DIR   the results folder (replaced only if it holds a manifest.json)\n"
+    "  --replicas N       number of replicas (default: the scenario's)\n"
+    "  --seed S           master seed (default: the scenario's)\n"
+    "  --threads N        OpenMP threads (default: OpenMP's)\n"
+    "  --genealogy R      also write genealogy-R.csv: replica R as `compsim payout` reads it\n"
+    "  --quiet            no progress bar (it is shown only when stderr is a terminal)\n"
+    "\n"
+    "The folder is written whole or not at all.  Formats: docs/scenario-format.md.\n";
 
 static int is_help(const char *a) { return !strcmp(a, "-h") || !strcmp(a, "--help"); }
 
@@ -117,6 +137,71 @@ done:
     return rc;
 }
 
+/* A whole number for an option, or -1. */
+static long long option_count(const char *s, long long max)
+{
+    char *end;
+    errno = 0;
+    if (!*s || *s == '-' || *s == '+') return -1;
+    long long v = strtoll(s, &end, 10);
+    return errno || *end || v > max ? -1 : v;
+}
+
+static void progress_bar(void *ctx, int64_t done, int64_t total)
+{
+    (void)ctx;
+    int w = 40, fill = (int)(w * done / total);
+    fprintf(stderr, "\r[%.*s%*s] %lld/%lld replicas", fill, "########################################", w - fill, "",
+            (long long)done, (long long)total);
+    if (done == total) fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static int cmd_simulate(int argc, char **argv)
+{
+    const char *file = NULL;
+    cs_sim_options o = {.export_replica = -1};
+    int quiet = 0;
+    for (int k = 0; k < argc; k++) {
+        const char *a = argv[k];
+        if (is_help(a)) return fputs(usage_simulate, stdout), 0;
+        if (!strcmp(a, "--quiet")) {
+            quiet = 1;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--replicas") || !strcmp(a, "--seed") ||
+                   !strcmp(a, "--threads") || !strcmp(a, "--genealogy")) {
+            if (k + 1 >= argc) return bad_usage("missing value after", a, usage_simulate);
+            const char *v = argv[++k];
+            long long x = 0;
+            if (strcmp(a, "-o") && strcmp(a, "--output")) {
+                x = option_count(v, !strcmp(a, "--seed") ? INT64_MAX : !strcmp(a, "--threads") ? 1024 : 1000000);
+                if (x < 0 || (x == 0 && (!strcmp(a, "--replicas") || !strcmp(a, "--threads"))))
+                    return bad_usage("invalid value for", a, usage_simulate);
+            }
+            if (!strcmp(a, "-o") || !strcmp(a, "--output")) o.out_dir = v;
+            else if (!strcmp(a, "--replicas")) o.replicas = x;
+            else if (!strcmp(a, "--seed")) o.seed = (uint64_t)x, o.seed_given = 1;
+            else if (!strcmp(a, "--threads")) o.threads = (int)x;
+            else o.export_replica = x;
+        } else if (a[0] == '-' && a[1]) {
+            return bad_usage("unknown option", a, usage_simulate);
+        } else if (!file) {
+            file = a;
+        } else {
+            return bad_usage("unexpected argument", a, usage_simulate);
+        }
+    }
+    if (!file) return bad_usage("no scenario file given", NULL, usage_simulate);
+    if (!quiet && isatty(STDERR_FILENO)) o.progress = progress_bar;
+    cs_diags d;
+    cs_diags_init(&d);
+    cs_scenario *sc = cs_scenario_load_file(file, &d);
+    int rc = sc && cs_sim_write_results(sc, &o, &d) == 0 ? 0 : 1;
+    cs_diags_print(&d, stderr);
+    cs_scenario_free(sc);
+    cs_diags_free(&d);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) return bad_usage("no command given", NULL, usage_main);
@@ -125,5 +210,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "--version")) return printf("compsim %s\n", cs_version()), 0;
     if (!strcmp(cmd, "check")) return cmd_check(argc - 2, argv + 2);
     if (!strcmp(cmd, "payout")) return cmd_payout(argc - 2, argv + 2);
+    if (!strcmp(cmd, "simulate")) return cmd_simulate(argc - 2, argv + 2);
     return bad_usage("unknown command", cmd, usage_main);
 }

@@ -1,0 +1,120 @@
+/* sim: the Monte Carlo growth simulator (docs/scenario-format.md states the model).
+ *
+ * One replica (cs_sim) grows one synthetic market period by period: recruitment, purchases, the
+ * payout of every plan of the scenario by the payout engine (the same code as `compsim payout`),
+ * costs, attrition.  Members live in flat arrays in join order, so parent[i] < i and the payout
+ * engine's bottom-up passes apply directly; nothing walks the tree per member.
+ *
+ * Randomness: each replica draws from its own GSL generator seeded from (seed, replica) only, and
+ * its work is single-threaded, so a replica's results never depend on the thread count or on the
+ * other replicas.  Every draw is made in the market step, none depends on a plan's payout, so all
+ * plans see the same members, purchases and recruitment draws (common random numbers); the only
+ * feedback from income (attrition after a loss) follows the reference plan, plans[0].
+ *
+ * cs_sim_write_results runs the replicas in parallel (OpenMP) and writes the results folder. */
+#ifndef COMPSIM_SIM_H
+#define COMPSIM_SIM_H
+
+#include <gsl/gsl_rng.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "diag.h"
+#include "payout.h"
+#include "scenario.h"
+
+/* The generator every replica uses: xoshiro256** (Blackman & Vigna) as a gsl_rng_type, so the
+ * gsl_ran_* distributions draw from it.  Its 256-bit state is filled by splitmix64 from a 64-bit
+ * seed (GSL's own generators keep only 32 bits of a seed, too few to keep replicas apart). */
+extern const gsl_rng_type *cs_rng_xoshiro256ss;
+
+/* The 64-bit seed of a replica's generator: splitmix64(splitmix64(seed) + replica). */
+uint64_t cs_sim_stream_seed(uint64_t seed, uint64_t replica);
+
+/* Figures of one period that do not depend on the plan. */
+typedef struct {
+    int64_t members;    /* in the network during the period (joined, not quit before it) */
+    int64_t joins;      /* joined in the period (founders: in period 1) */
+    int64_t quits;      /* left at the end of the period */
+    int64_t reached;    /* ever joined, by the end of the period */
+    int64_t recruiters; /* members who could recruit this period */
+    double expected_recruits; /* sum of the means of this period's recruit draws (before the population cap) */
+} cs_sim_period;
+
+/* Figures of one period under one plan. */
+typedef struct {
+    int64_t active;        /* active in the plan's sense */
+    int64_t paid_members;  /* paid anything by the company */
+    int64_t pv, bv, retail;
+    int64_t company_paid;
+    int64_t by_type[CS_BONUS_NTYPES]; /* each bonus type's total (retail profit is paid by customers) */
+} cs_sim_plan_period;
+
+/* One plan's view of the members. */
+typedef struct {
+    cs_payout *po;          /* sized for cap members; po->n is set to n before each period */
+    int64_t *gross;         /* cap: company-paid commissions, all periods, cents */
+    int64_t *retail_profit; /* cap: the plan's retail-profit lines, cents */
+    int64_t *purchases;     /* cap: own orders, cents (1 PV costs 1 currency unit) */
+    int64_t *pv, *bv;       /* cap: this period's volumes under this plan (scratch) */
+    cs_sim_plan_period *period; /* periods */
+} cs_sim_plan;
+
+typedef struct {
+    const cs_scenario *sc;
+    uint64_t seed, replica;
+    gsl_rng *rng;
+    size_t n, cap;          /* members so far; allocated */
+    int32_t *parent;        /* n: sponsor (< i) or -1 for a founder */
+    uint8_t *type;          /* n: cs_member_type */
+    uint16_t *join;         /* n: period joined (founders: 1) */
+    uint16_t *quit;         /* n: last period in the network, 0 while still in */
+    float *propensity;      /* n: recruiting propensity, mean 1 */
+    uint8_t *loss;          /* n: net income of the last period (reference plan, no sign-up fee) < 0 */
+    uint8_t *is_new;        /* n: joined this period (scratch) */
+    int64_t *draw;          /* n: this period's order before any plan's minimum, hundredths (scratch) */
+    int64_t *retail;        /* n: this period's retail sales, cents (scratch) */
+    int64_t *expenses;      /* n: business expenses, all periods, cents */
+    int32_t periods_done;
+    cs_sim_period *period;  /* periods */
+    cs_sim_plan *plan;      /* sc->nplans */
+} cs_sim;
+
+/* A replica's state with its founders; NULL if out of memory.  Free with cs_sim_free. */
+cs_sim *cs_sim_new(const cs_scenario *sc, uint64_t seed, uint64_t replica);
+void cs_sim_free(cs_sim *s);
+
+/* Simulates the next period.  When `genealogy` is not NULL, appends the period's rows in the
+ * format `compsim payout` reads (the reference plan's volumes; the header with period 1).
+ * Returns 0, or -1 with an error in d (money overflow, out of memory, too many members). */
+int cs_sim_step(cs_sim *s, FILE *genealogy, cs_diags *d);
+/* All periods of the scenario. */
+int cs_sim_run(cs_sim *s, FILE *genealogy, cs_diags *d);
+
+/* Member i's id in outputs and genealogy exports: "m" and its join-order number from 1. */
+void cs_sim_member_id(char *buf, size_t size, size_t i);
+
+/* Net income of member i under plan k: gross + retail profit - sign-up fee - expenses - the
+ * share of purchases not counted as value received (rounded half up to the cent). */
+int64_t cs_sim_net(const cs_sim *s, size_t k, size_t i);
+
+/* ---- the results folder ---------------------------------------------------------------------- */
+
+typedef struct {
+    const char *out_dir;    /* NULL: results/<scenario name> */
+    int64_t replicas;       /* 0: the scenario's */
+    int seed_given;
+    uint64_t seed;          /* used when seed_given */
+    int threads;            /* 0: OpenMP's default */
+    int64_t export_replica; /* -1: none; else genealogy-R.csv for replica R */
+    void (*progress)(void *ctx, int64_t done, int64_t total); /* called in replica order; may be NULL */
+    void *progress_ctx;
+} cs_sim_options;
+
+/* Runs every replica and writes the results folder (manifest.json, periods.csv, members.csv and
+ * the genealogy export), all into a temporary folder that is renamed into place when complete.
+ * An existing results folder is replaced only if it holds a manifest.json.  Returns 0, or -1 with
+ * errors in d. */
+int cs_sim_write_results(const cs_scenario *sc, const cs_sim_options *o, cs_diags *d);
+
+#endif

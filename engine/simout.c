@@ -1,0 +1,415 @@
+/* simout: runs a scenario's replicas in parallel and writes the results folder.
+ *
+ * Replicas are shared between OpenMP threads (schedule(dynamic, 1), ordered): each replica runs on
+ * one thread from its own random stream and formats its rows into memory; an `ordered` section
+ * then appends them to the files in replica order.  So the files are byte-identical for any
+ * thread count, and at most about one replica per thread is held in memory at a time.
+ *
+ * The folder is complete or absent: every file is written into a temporary folder beside the
+ * target (DIR.tmp-XXXXXX), which is renamed to DIR once all files are written and synced.  An
+ * existing DIR is replaced only when it holds a manifest.json (a previous results folder): it is
+ * swapped with the new one atomically (renameat2 RENAME_EXCHANGE, or two renames where the file
+ * system lacks it) and then removed.  The formats are in docs/scenario-format.md ("Results"). */
+#define _GNU_SOURCE /* renameat2, open_memstream */
+#include "sim.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compsim.h"
+#include "money.h"
+#include "outfile.h"
+#include "replay.h"
+#include "yaml_tree.h"
+
+/* ---- rows ------------------------------------------------------------------------------------ */
+
+static void put_cents(FILE *f, int64_t c)
+{
+    char buf[24];
+    cs_format_cents(buf, c);
+    fputs(buf, f);
+}
+
+static void periods_header(FILE *f)
+{
+    fputs("replica,period,plan,members,joins,quits,reached,recruiters,active,pv,bv,retail", f);
+    for (int t = 0; t < CS_BONUS_NTYPES; t++) fprintf(f, ",%s", cs_bonus_type_name((cs_bonus_type)t));
+    fputs(",company_paid,paid_members,payout_ratio\n", f);
+}
+
+/* company_paid / bv to six decimals, rounded half up, in integers so the text is exact. */
+static void put_ratio(FILE *f, int64_t paid, int64_t bv)
+{
+    if (bv <= 0) return;
+    __int128 x = ((__int128)paid * 2000000 + bv) / (2 * (__int128)bv);
+    fprintf(f, "%lld.%06lld", (long long)(x / 1000000), (long long)(x % 1000000));
+}
+
+static void period_rows(const cs_sim *s, FILE *f)
+{
+    const cs_scenario *sc = s->sc;
+    for (int32_t t = 1; t <= s->periods_done; t++) {
+        const cs_sim_period *per = &s->period[t - 1];
+        for (size_t k = 0; k < sc->nplans; k++) {
+            const cs_sim_plan_period *pp = &s->plan[k].period[t - 1];
+            fprintf(f, "%llu,%d,%zu,%lld,%lld,%lld,%lld,%lld,%lld,", (unsigned long long)s->replica, t, k + 1,
+                    (long long)per->members, (long long)per->joins, (long long)per->quits, (long long)per->reached,
+                    (long long)per->recruiters, (long long)pp->active);
+            put_cents(f, pp->pv);
+            fputc(',', f);
+            put_cents(f, pp->bv);
+            fputc(',', f);
+            put_cents(f, pp->retail);
+            for (int b = 0; b < CS_BONUS_NTYPES; b++) {
+                fputc(',', f);
+                put_cents(f, pp->by_type[b]);
+            }
+            fputc(',', f);
+            put_cents(f, pp->company_paid);
+            fprintf(f, ",%lld,", (long long)pp->paid_members);
+            put_ratio(f, pp->company_paid, pp->bv);
+            fputc('\n', f);
+        }
+    }
+}
+
+static const char members_header[] =
+    "replica,plan,id,sponsor,type,join_period,quit_period,highest_rank,gross,retail_profit,purchases,expenses,signup_fee,net\n";
+
+static void member_rows(const cs_sim *s, FILE *f)
+{
+    const cs_scenario *sc = s->sc;
+    char id[32], sp[32];
+    for (size_t k = 0; k < sc->nplans; k++) {
+        const cs_plan *p = sc->plans[k];
+        const cs_sim_plan *pl = &s->plan[k];
+        for (size_t i = 0; i < s->n; i++) {
+            cs_sim_member_id(id, sizeof id, i);
+            sp[0] = '\0';
+            if (s->parent[i] >= 0) cs_sim_member_id(sp, sizeof sp, (size_t)s->parent[i]);
+            fprintf(f, "%llu,%zu,%s,%s,%s,%d,", (unsigned long long)s->replica, k + 1, id, sp,
+                    cs_member_type_name((cs_member_type)s->type[i]), s->join[i]);
+            if (s->quit[i]) fprintf(f, "%d", s->quit[i]);
+            fputc(',', f);
+            int32_t title = pl->po->title[i];
+            if (title != CS_RANK_NONE) cs_csv_put(f, p->ranks[title].name);
+            fputc(',', f);
+            put_cents(f, pl->gross[i]);
+            fputc(',', f);
+            put_cents(f, pl->retail_profit[i]);
+            fputc(',', f);
+            put_cents(f, pl->purchases[i]);
+            fputc(',', f);
+            put_cents(f, s->expenses[i]);
+            fputc(',', f);
+            put_cents(f, cs_scenario_fee(sc, k));
+            fputc(',', f);
+            put_cents(f, cs_sim_net(s, k, i));
+            fputc('\n', f);
+        }
+    }
+}
+
+/* ---- the manifest ---------------------------------------------------------------------------- */
+
+static void json_str(FILE *f, const char *s, size_t len)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c == '\n') fputs("\\n", f);
+        else if (c == '\t') fputs("\\t", f);
+        else if (c < 0x20) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void json_cstr(FILE *f, const char *s) { json_str(f, s ? s : "", s ? strlen(s) : 0); }
+
+static void json_lognormal(FILE *f, const char *key, const cs_lognormal *ln)
+{
+    fprintf(f, "\"%s\": {\"median\": %.17g, \"sigma\": %.17g}", key, ln->median, ln->sigma);
+}
+
+static void json_params(FILE *f, const cs_scenario *sc)
+{
+    static const char *const sat[] = {"none", "linear"}, *const prop[] = {"none", "gamma", "lognormal"};
+    fprintf(f, "    \"periods\": %d,\n    \"population\": %lld,\n    \"founders\": %lld,\n", sc->periods,
+            (long long)sc->population, (long long)sc->founders);
+    fprintf(f, "    \"saturation\": \"%s\",\n    \"propensity\": \"%s\",\n    \"dispersion\": %.17g,\n",
+            sat[sc->saturation], prop[sc->propensity], sc->dispersion);
+    fprintf(f, "    \"bv_share_ppm\": %d,\n    \"signup_fee_cents\": %lld,\n    \"types\": {", sc->bv_ppm,
+            (long long)sc->signup_fee);
+    for (int t = 0; t < CS_MEMBER_NTYPES; t++) {
+        const cs_member_params *m = &sc->type[t];
+        fprintf(f, "%s\n      \"%s\": {\"share_ppm\": %d, \"recruits\": %.17g, \"autoship\": %s, \"order_ppm\": %d, ",
+                t ? "," : "", cs_member_type_name((cs_member_type)t), m->share_ppm, m->recruits,
+                m->autoship ? "true" : "false", m->order_ppm);
+        json_lognormal(f, "pv", &m->pv);
+        fprintf(f, ", \"retail_ppm\": %d, ", m->retail_ppm);
+        json_lognormal(f, "retail", &m->retail);
+        fputs(", ", f);
+        json_lognormal(f, "expenses", &m->expenses);
+        fprintf(f,
+                ", \"value_received_ppm\": %d, \"early_periods\": %d, \"quit_early_ppm\": %d, \"quit_later_ppm\": %d, "
+                "\"loss_factor\": %.17g}",
+                m->value_ppm, m->early_periods, m->quit_early_ppm, m->quit_later_ppm, m->loss_factor);
+    }
+    fputs("\n    },\n    \"shocks\": [", f);
+    for (size_t i = 0; i < sc->nshocks; i++)
+        fprintf(f, "%s{\"from\": %d, \"recruitment\": %.17g, \"attrition\": %.17g}", i ? ", " : "", sc->shocks[i].from,
+                sc->shocks[i].recruitment, sc->shocks[i].attrition);
+    fputs("]\n", f);
+}
+
+static int write_manifest(FILE *f, const cs_scenario *sc, uint64_t seed, int64_t replicas, int threads,
+                          int64_t member_replicas, int64_t export_replica, double wall)
+{
+    fprintf(f, "{\n  \"compsim_version\": \"%s\",\n  \"scenario\": {\"file\": ", cs_version());
+    json_cstr(f, sc->file);
+    fputs(", \"name\": ", f);
+    json_cstr(f, sc->name);
+    fputs(", \"text\": ", f);
+    json_str(f, sc->text, sc->textlen);
+    fputs("},\n  \"plans\": [", f);
+    for (size_t k = 0; k < sc->nplans; k++) {
+        size_t len = 0;
+        char *text = cs_yt_read_file(sc->plan_files[k], &len);
+        fprintf(f, "%s\n    {\"plan\": %zu, \"file\": ", k ? "," : "", k + 1);
+        json_cstr(f, sc->plan_files[k]);
+        fputs(", \"name\": ", f);
+        json_cstr(f, sc->plans[k]->name);
+        fputs(", \"text\": ", f);
+        if (text) json_str(f, text, len);
+        else fputs("null", f);
+        free(text);
+        fputc('}', f);
+    }
+    fprintf(f, "\n  ],\n  \"seed\": %llu,\n  \"replicas\": %lld,\n  \"threads\": %d,\n", (unsigned long long)seed,
+            (long long)replicas, threads);
+    fputs("  \"generator\": \"xoshiro256** as a gsl_rng, state from splitmix64; replica r's seed is "
+          "splitmix64(splitmix64(seed) + r)\",\n",
+          f);
+    fprintf(f, "  \"member_replicas\": %lld,\n  \"genealogy_replica\": ", (long long)member_replicas);
+    if (export_replica >= 0) fprintf(f, "%lld", (long long)export_replica);
+    else fputs("null", f);
+    fprintf(f, ",\n  \"wall_seconds\": %.3f,\n  \"parameters\": {\n", wall);
+    json_params(f, sc);
+    fputs("  }\n}\n", f);
+    return ferror(f) ? -1 : 0;
+}
+
+/* ---- the folder ------------------------------------------------------------------------------ */
+
+static char *str_printf(const char *fmt, const char *a, const char *b)
+{
+    size_t n = strlen(fmt) + strlen(a) + (b ? strlen(b) : 0) + 32;
+    char *s = malloc(n);
+    if (s) snprintf(s, n, fmt, a, b ? b : "");
+    return s;
+}
+
+static const char *const result_files[] = {"manifest.json", "periods.csv", "members.csv"};
+
+/* Removes an old results folder that has been swapped out: only the files compsim writes. */
+static int remove_old(const char *dir)
+{
+    DIR *dh = opendir(dir);
+    if (!dh) return -1;
+    struct dirent *e;
+    while ((e = readdir(dh))) {
+        const char *nm = e->d_name;
+        int ours = !strncmp(nm, "genealogy-", 10) && strlen(nm) > 14 && !strcmp(nm + strlen(nm) - 4, ".csv");
+        for (size_t i = 0; i < sizeof result_files / sizeof *result_files; i++) ours |= !strcmp(nm, result_files[i]);
+        if (ours) unlinkat(dirfd(dh), nm, 0);
+    }
+    closedir(dh);
+    return rmdir(dir);
+}
+
+/* Puts the complete folder `tmp` in place of `final`. */
+static int install(const char *tmp, const char *final, cs_diags *d)
+{
+    struct stat st;
+    if (stat(final, &st) != 0) {
+        if (rename(tmp, final) == 0) return 0;
+        cs_error(d, final, 0, 0, "cannot create the results folder: %s", strerror(errno));
+        return -1;
+    }
+    char *man = str_printf("%s/%s", final, "manifest.json");
+    int ok = man && S_ISDIR(st.st_mode) && access(man, F_OK) == 0;
+    free(man);
+    if (!ok) {
+        cs_error(d, final, 0, 0, "exists and is not a compsim results folder (no manifest.json): not replaced");
+        return -1;
+    }
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_EXCHANGE) == 0) {
+        if (remove_old(tmp)) cs_diag_add(d, CS_SEV_WARNING, tmp, 0, 0, NULL, "the previous results were left here");
+        return 0;
+    }
+    /* no atomic exchange on this file system: move the old folder aside first */
+    char *aside = str_printf("%s.old-%s", final, strrchr(tmp, '-') + 1);
+    if (aside && rename(final, aside) == 0 && rename(tmp, final) == 0) {
+        if (remove_old(aside)) cs_diag_add(d, CS_SEV_WARNING, aside, 0, 0, NULL, "the previous results were left here");
+        free(aside);
+        return 0;
+    }
+    cs_error(d, final, 0, 0, "cannot replace the results folder: %s", strerror(errno));
+    free(aside);
+    return -1;
+}
+
+/* ---- running the replicas -------------------------------------------------------------------- */
+
+typedef struct {
+    cs_outfile periods, members, genealogy, manifest;
+} files;
+
+static void copy_diags(cs_diags *to, const cs_diags *from)
+{
+    for (size_t i = 0; i < from->n; i++) {
+        const cs_diag *g = &from->items[i];
+        cs_diag_add(to, g->sev, g->file, g->line, g->col, NULL, "%s", g->msg);
+    }
+}
+
+static int run_replicas(const cs_scenario *sc, uint64_t seed, int64_t R, int threads, int64_t member_replicas,
+                        int64_t export_replica, files *fs, const cs_sim_options *o, cs_diags *d)
+{
+    int failed = 0;
+#pragma omp parallel for ordered schedule(dynamic, 1) num_threads(threads) if (R > 1 && threads > 1)
+    for (int64_t r = 0; r < R; r++) {
+        cs_diags local;
+        cs_diags_init(&local);
+        char *pbuf = NULL, *mbuf = NULL;
+        size_t plen = 0, mlen = 0;
+        int stop;
+#pragma omp atomic read
+        stop = failed;
+        if (!stop) {
+            cs_sim *s = cs_sim_new(sc, seed, (uint64_t)r);
+            FILE *pf = open_memstream(&pbuf, &plen);
+            FILE *mf = r < member_replicas ? open_memstream(&mbuf, &mlen) : NULL;
+            if (!s || !pf || (r < member_replicas && !mf)) {
+                cs_error(&local, NULL, 0, 0, "out of memory");
+            } else if (cs_sim_run(s, r == export_replica ? fs->genealogy.f : NULL, &local) == 0) {
+                period_rows(s, pf);
+                if (mf) member_rows(s, mf);
+            }
+            if (pf && fclose(pf)) cs_error(&local, NULL, 0, 0, "out of memory");
+            if (mf && fclose(mf)) cs_error(&local, NULL, 0, 0, "out of memory");
+            cs_sim_free(s);
+        }
+#pragma omp ordered
+        {
+            if (local.nerrors) {
+                copy_diags(d, &local);
+#pragma omp atomic write
+                failed = 1;
+            }
+#pragma omp atomic read
+            stop = failed;
+            if (!stop) {
+                if (pbuf) fwrite(pbuf, 1, plen, fs->periods.f);
+                if (mbuf) fwrite(mbuf, 1, mlen, fs->members.f);
+                if (o->progress) o->progress(o->progress_ctx, r + 1, R);
+            }
+        }
+        free(pbuf);
+        free(mbuf);
+        cs_diags_free(&local);
+    }
+    return failed ? -1 : 0;
+}
+
+int cs_sim_write_results(const cs_scenario *sc, const cs_sim_options *o, cs_diags *d)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    const int64_t R = o->replicas > 0 ? o->replicas : sc->replicas;
+    const uint64_t seed = o->seed_given ? o->seed : sc->seed;
+    const int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+    const int64_t member_replicas = sc->member_replicas < R ? sc->member_replicas : R;
+    if (o->export_replica >= R) {
+        cs_error(d, NULL, 0, 0, "cannot export the genealogy of replica %lld: replicas are numbered 0 to %lld",
+                 (long long)o->export_replica, (long long)(R - 1));
+        return -1;
+    }
+    char *final = o->out_dir ? strdup(o->out_dir) : str_printf("results/%s%s", sc->name, NULL);
+    if (!final) return cs_error(d, NULL, 0, 0, "out of memory"), -1;
+    size_t fl = strlen(final);
+    while (fl > 1 && final[fl - 1] == '/') final[--fl] = '\0';
+    if (!o->out_dir) mkdir("results", 0777); /* the default parent; an error shows at mkdtemp */
+    char *tmp = str_printf("%s.tmp-XXXXXX", final, NULL);
+    files fs;
+    memset(&fs, 0, sizeof fs);
+    int rc = -1, made = 0;
+    if (!tmp) {
+        cs_error(d, NULL, 0, 0, "out of memory");
+        goto done;
+    }
+    if (!mkdtemp(tmp)) {
+        cs_error(d, final, 0, 0, "cannot create the results folder: %s", strerror(errno));
+        goto done;
+    }
+    made = 1;
+    chmod(tmp, 0777 & ~(mode_t)0022);
+    char *path;
+#define OPEN(of, name) \
+    do { \
+        path = str_printf("%s/%s", tmp, name); \
+        int bad_ = !path || cs_outfile_open(&fs.of, path, d); \
+        free(path); \
+        if (bad_) goto done; \
+    } while (0)
+    OPEN(periods, "periods.csv");
+    OPEN(members, "members.csv");
+    if (o->export_replica >= 0) {
+        char name[64];
+        snprintf(name, sizeof name, "genealogy-%lld.csv", (long long)o->export_replica);
+        OPEN(genealogy, name);
+    }
+    periods_header(fs.periods.f);
+    fputs(members_header, fs.members.f);
+
+    /* payout.c's own parallel loops run inside a replica; with one replica they get the threads */
+    int saved_threads = omp_get_max_threads(), saved_levels = omp_get_max_active_levels();
+    omp_set_num_threads(threads);
+    omp_set_max_active_levels(1);
+    int run = run_replicas(sc, seed, R, threads, member_replicas, o->export_replica, &fs, o, d);
+    omp_set_num_threads(saved_threads);
+    omp_set_max_active_levels(saved_levels);
+    if (run) goto done;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    OPEN(manifest, "manifest.json");
+    write_manifest(fs.manifest.f, sc, seed, R, threads, member_replicas, o->export_replica, wall);
+    if (cs_outfile_commit(&fs.periods, d) || cs_outfile_commit(&fs.members, d) ||
+        (fs.genealogy.f && cs_outfile_commit(&fs.genealogy, d)) || cs_outfile_commit(&fs.manifest, d))
+        goto done;
+    if (install(tmp, final, d)) goto done;
+    made = 0;
+    rc = 0;
+#undef OPEN
+done:
+    cs_outfile_abort(&fs.periods);
+    cs_outfile_abort(&fs.members);
+    cs_outfile_abort(&fs.genealogy);
+    cs_outfile_abort(&fs.manifest);
+    if (made) remove_old(tmp);
+    free(tmp);
+    free(final);
+    return rc;
+}

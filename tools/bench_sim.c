@@ -1,0 +1,102 @@
+/* bench_sim: speed and memory of the growth simulator (issue 4, item 7).
+ *
+ *   bench_sim [--plan FILE] [--size N] [--periods T] [--replicas R] [--threads K]
+ *
+ * Grows R replicas of a market of N people (population N, fast recruitment so that most of it is
+ * reached within T periods) under the plan (default plans/unilevel-doterra.yaml, a 7-level
+ * unilevel with fast start and pool), replicas in parallel on K threads as `compsim simulate` runs
+ * them, writing nothing.  Prints one line: member-periods simulated per second (members in the
+ * network summed over periods and replicas, and the same counting quitters, who stay in the
+ * arrays the payout engine walks), the final members per replica, peak resident memory and peak
+ * memory per member of one replica (run with --replicas 1 for that figure).  Run each size in its
+ * own process: peak memory is the process's. */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "scenario.h"
+#include "sim.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static long peak_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+int main(int argc, char **argv)
+{
+    const char *plan = "plans/unilevel-doterra.yaml";
+    long long size = 100000, periods = 36, replicas = 1, threads = 1;
+    for (int k = 1; k + 1 < argc; k += 2) {
+        long long v = atoll(argv[k + 1]);
+        if (!strcmp(argv[k], "--plan")) plan = argv[k + 1];
+        else if (!strcmp(argv[k], "--size")) size = (long long)atof(argv[k + 1]);
+        else if (!strcmp(argv[k], "--periods")) periods = v;
+        else if (!strcmp(argv[k], "--replicas")) replicas = v;
+        else if (!strcmp(argv[k], "--threads")) threads = v;
+        else {
+            fprintf(stderr, "bench_sim: unknown option %s\n", argv[k]);
+            return 2;
+        }
+    }
+    char yaml[1024];
+    /* recruitment fast enough that a market of N is mostly reached: ~log(N/10)/log(1 + 0.27 r) periods */
+    snprintf(yaml, sizeof yaml,
+             "name: bench\nplans: %s\nperiods: %lld\nmarket: {population: %lld, founders: 10}\n"
+             "types:\n  builder: {recruits: 2.5}\n",
+             plan, periods, size);
+    cs_diags d;
+    cs_diags_init(&d);
+    cs_scenario *sc = cs_scenario_load_string(yaml, strlen(yaml), "bench.yaml", ".", &d);
+    if (!sc) {
+        cs_diags_print(&d, stderr);
+        return 1;
+    }
+    long base_kb = peak_kb();
+    double alive = 0, arrays = 0, final_n = 0;
+    int failed = 0;
+    omp_set_num_threads((int)threads);
+    omp_set_max_active_levels(1); /* as cs_sim_write_results: payout's own loops stay serial inside a replica */
+    double t0 = now();
+#pragma omp parallel for schedule(dynamic, 1) reduction(+ : alive, arrays, final_n) reduction(| : failed) if (replicas > 1)
+    for (long long r = 0; r < replicas; r++) {
+        cs_diags ld;
+        cs_diags_init(&ld);
+        cs_sim *s = cs_sim_new(sc, 1, (uint64_t)r);
+        if (!s || cs_sim_run(s, NULL, &ld)) {
+            failed = 1;
+        } else {
+            for (int t = 0; t < s->periods_done; t++) {
+                alive += (double)s->period[t].members;
+                arrays += (double)s->period[t].reached;
+            }
+            final_n += (double)s->n;
+        }
+        cs_sim_free(s);
+        cs_diags_free(&ld);
+    }
+    double secs = now() - t0;
+    if (failed) {
+        fprintf(stderr, "bench_sim: a replica failed\n");
+        return 1;
+    }
+    long kb = peak_kb();
+    printf("size %lld periods %lld replicas %lld threads %lld: %.3f s, %.2f M member-periods/s (in network), "
+           "%.2f M/s (in arrays), %.0f members/replica, peak %ld MB, %.0f bytes/member\n",
+           size, periods, replicas, threads, secs, alive / secs / 1e6, arrays / secs / 1e6, final_n / (double)replicas,
+           kb / 1024, (double)(kb - base_kb) * 1024.0 / (final_n / (double)replicas) / (replicas > 1 ? (double)threads : 1.0));
+    cs_scenario_free(sc);
+    cs_diags_free(&d);
+    return 0;
+}
