@@ -51,6 +51,7 @@ cs_payout *cs_payout_new(const cs_plan *p, size_t n)
     if (!po) return NULL;
     size_t m = n ? n : 1;
     po->n = n;
+    po->cap = m;
     po->nbonuses = p->nbonuses;
     po->vec_width = vec_width(p);
     po->amount = cs_big_calloc(m * (p->nbonuses ? p->nbonuses : 1), sizeof *po->amount);
@@ -69,8 +70,35 @@ cs_payout *cs_payout_new(const cs_plan *p, size_t n)
         cs_payout_free(po);
         return NULL;
     }
-    for (size_t i = 0; i < n; i++) po->title[i] = CS_RANK_NONE;
+    for (size_t i = 0; i < m; i++) po->title[i] = CS_RANK_NONE;
     return po;
+}
+
+int cs_payout_resize(cs_payout *po, const cs_plan *p, size_t n)
+{
+    if (n < po->n) return -1;
+    if (n <= po->cap) { /* members po->n .. n-1 were never used: they hold the initial state */
+        po->n = n;
+        return 0;
+    }
+    size_t cap = po->cap * 2 > n ? po->cap * 2 : n;
+    cs_payout *q = cs_payout_new(p, cap);
+    if (!q) return -1;
+    const size_t old = po->n;
+    memcpy(q->title, po->title, old * sizeof *q->title);
+#define KEEP(f, per) \
+    if (po->f) memcpy(q->f, po->f, (per) * old * sizeof *q->f)
+    KEEP(leg_measure, 2);
+    KEEP(carry, 2);
+    KEEP(idle, 1);
+    KEEP(completed, 1);
+#undef KEEP
+    cs_payout tmp = *po;
+    *po = *q;
+    *q = tmp;
+    cs_payout_free(q);
+    po->n = n;
+    return 0;
 }
 
 void cs_payout_free(cs_payout *po)

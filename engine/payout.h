@@ -37,6 +37,7 @@ typedef struct {
 
 typedef struct {
     size_t n, nbonuses;
+    size_t cap;           /* members the arrays have room for (cs_payout_resize) */
     /* results of the last period */
     int64_t *amount;      /* nbonuses * n: amount[b * n + i], cents */
     int64_t *bonus_total; /* nbonuses: sum of each bonus's lines */
@@ -73,6 +74,13 @@ typedef struct {
  * of memory.  Free with cs_payout_free. */
 cs_payout *cs_payout_new(const cs_plan *p, size_t n);
 void cs_payout_free(cs_payout *po);
+
+/* For a membership that grows (the simulator): sets the number of members to n >= po->n.  Members
+ * po->n .. n-1 are new: unranked, nothing carried.  When n exceeds the capacity the arrays are
+ * reallocated (to at least twice the capacity) and what is carried across periods is kept
+ * (titles, binary carry-over, idle counts and leg measures, matrix completions); the last
+ * period's results are not.  Returns 0, or -1 if n < po->n or out of memory (po unchanged). */
+int cs_payout_resize(cs_payout *po, const cs_plan *p, size_t n);
 
 /* Computes one period.  Returns 0, or -1 with an error in `d` when an amount does not fit
  * (money overflow) or memory runs out. */

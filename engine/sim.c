@@ -11,11 +11,8 @@
  *      decides what their downline's volume does).
  *
  * Memory grows by doubling (capped at the population): the member arrays are reallocated, and
- * each plan's cs_payout is made again at the new capacity with the titles copied over (titles are
- * the only thing the payout engine carries between periods; payout.h).  Between reallocations the
- * payout object keeps its capacity and po->n is set to the current number of members before each
- * period: every array of cs_payout is indexed below n (amount[b * n + i] included), so a larger
- * allocation is only unused space. */
+ * each plan's cs_payout grows with cs_payout_resize before each period, which keeps what the
+ * engine carries between periods (titles; payout.h). */
 #include "sim.h"
 
 #include <gsl/gsl_randist.h>
@@ -69,13 +66,7 @@ static int grow(cs_sim *s, size_t need)
         GROW(plan[k].purchases);
         GROW(plan[k].pv);
         GROW(plan[k].bv);
-        cs_payout *po = cs_payout_new(sc->plans[k], cap);
-        if (!po) return -1;
-        if (pl->po) {
-            memcpy(po->title, pl->po->title, s->n * sizeof *po->title);
-            cs_payout_free(pl->po);
-        }
-        pl->po = po;
+        if (!pl->po && !(pl->po = cs_payout_new(sc->plans[k], 0))) return -1; /* grown in pay() */
     }
 #undef GROW
     s->cap = cap;
@@ -258,7 +249,7 @@ static int pay(cs_sim *s, size_t k, const cs_tree *tree, int32_t t, cs_diags *d)
     cs_sim_plan *pl = &s->plan[k];
     cs_sim_plan_period *pp = &pl->period[t - 1];
     const size_t n = s->n;
-    pl->po->n = n; /* see the top of this file */
+    if (cs_payout_resize(pl->po, p, n)) return oom(d); /* the members who joined this period */
     cs_period_input in = {.pv = pl->pv, .bv = pl->bv, .retail = s->retail, .is_new = s->is_new, .order = NULL};
     if (cs_payout_period(pl->po, p, tree, &in, d)) return -1;
     const cs_payout *po = pl->po;

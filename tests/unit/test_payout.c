@@ -505,6 +505,65 @@ static void test_tree_rejects_bad_order(void **state)
     assert_int_equal(cs_tree_init(&t, 3, parent), -1);
 }
 
+/* cs_payout_resize: a payout object that grows with the membership (1, then n0, n1, n2 members
+ * over three periods) must give what one made for all n2 members gives when the members who
+ * have not joined yet are present with no volume (inactive, unranked).  Sizes are random, so
+ * growth both past and within the capacity is exercised. */
+static void test_resize_keeps_state(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 777);
+    for (int trial = 0; trial < 200; trial++) {
+        cs_plan *p = random_plan(r);
+        static model m;
+        memset(&m, 0, sizeof m);
+        m.n = 3 + gsl_rng_uniform_int(r, MAXN - 2);
+        size_t size[3];
+        size[2] = m.n;
+        size[1] = 2 + gsl_rng_uniform_int(r, m.n - 1);
+        size[0] = 1 + gsl_rng_uniform_int(r, size[1]);
+        for (size_t i = 0; i < m.n; i++)
+            m.parent[i] = i == 0 || gsl_rng_uniform(r) < 0.05 ? -1 : (int32_t)gsl_rng_uniform_int(r, i);
+        cs_payout *ref = cs_payout_new(p, m.n), *po = cs_payout_new(p, 0);
+        assert_non_null(ref);
+        assert_non_null(po);
+        cs_tree tfull;
+        assert_int_equal(cs_tree_init(&tfull, m.n, m.parent), 0);
+        for (int period = 0; period < 3; period++) {
+            const size_t n = size[period];
+            random_period(r, &m);
+            for (size_t i = n; i < m.n; i++) m.pv[i] = m.bv[i] = m.retail[i] = 0, m.is_new[i] = 0;
+            assert_int_equal(cs_payout_resize(po, p, n), 0);
+            assert_int_equal(po->n, n);
+            assert_true(po->cap >= n);
+            cs_tree t;
+            assert_int_equal(cs_tree_init(&t, n, m.parent), 0);
+            cs_period_input in = {.pv = m.pv, .bv = m.bv, .retail = m.retail, .is_new = m.is_new};
+            cs_diags d;
+            cs_diags_init(&d);
+            assert_int_equal(cs_payout_period(ref, p, &tfull, &in, &d), 0);
+            assert_int_equal(cs_payout_period(po, p, &t, &in, &d), 0);
+            cs_diags_free(&d);
+            cs_tree_free(&t);
+            for (size_t i = 0; i < n; i++) {
+                assert_int_equal(po->active[i], ref->active[i]);
+                assert_int_equal(po->rank[i], ref->rank[i]);
+                assert_int_equal(po->title[i], ref->title[i]);
+                for (size_t b = 0; b < p->nbonuses; b++) assert_int_equal(po->amount[b * n + i], ref->amount[b * m.n + i]);
+            }
+            for (size_t i = n; i < m.n; i++) assert_int_equal(ref->title[i], CS_RANK_NONE);
+            assert_int_equal(po->company_paid, ref->company_paid);
+        }
+        assert_int_equal(cs_payout_resize(po, p, 1), -1); /* never shrinks */
+        cs_tree_free(&tfull);
+        cs_payout_free(po);
+        cs_payout_free(ref);
+        cs_plan_free(p);
+    }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -512,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_money_overflow_is_an_error),
         cmocka_unit_test(test_threads_agree),
         cmocka_unit_test(test_tree_rejects_bad_order),
+        cmocka_unit_test(test_resize_keeps_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
