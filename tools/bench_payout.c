@@ -324,6 +324,37 @@ static void bench_payouts(const options *o, const cs_genealogy *g, const char *s
     for (size_t k = 0; k < o->nplans; k++) {
         const cs_plan *p = o->plan[k];
         cs_payout *po = NULL;
+        /* binary and matrix plans: every member placed automatically, in index order (each
+         * sponsor before its recruits), then the snapshot the payout passes read */
+        cs_placement *pl = NULL;
+        cs_placement_index pix = {0};
+        int64_t *legs = NULL;
+        in.pl = NULL;
+        in.pix = NULL;
+        if (p->placement.kind != CS_PTREE_NONE) {
+            legs = cs_big_calloc(2 * n, sizeof *legs); /* weaker_leg: all legs equal, as in a first period */
+            if (!legs) die("out of memory");
+            cs_place_input pin = {.sponsor = g->parent, .norder = n, .leg = cs_place_leg_array, .leg_ctx = legs};
+            for (int r = 0; r < R; r++) {
+                double t0 = now();
+                pl = cs_placement_new(n, p->placement.width, p->placement.rule);
+                if (!pl || cs_placement_place(pl, &pin, NULL) != 0) die("placement failed");
+                t[r] = now() - t0;
+                if (r + 1 < R) cs_placement_free(pl);
+            }
+            stats sp = summarise(t, R);
+            report("place", shape, o->plan_name[k], n, &sp, sp.median / base.median, -1, -1);
+            for (int r = 0; r < R; r++) {
+                double t0 = now();
+                if (cs_placement_index_init(&pix, pl)) die("cs_placement_index_init: out of memory");
+                t[r] = now() - t0;
+                if (r + 1 < R) cs_placement_index_free(&pix);
+            }
+            sp = summarise(t, R);
+            report("place_index", shape, o->plan_name[k], n, &sp, sp.median / base.median, -1, -1);
+            in.pl = pl;
+            in.pix = &pix;
+        }
         for (int r = 0; r < R; r++) {
             double t0 = now();
             po = cs_payout_new(p, n);
@@ -352,7 +383,8 @@ static void bench_payouts(const options *o, const cs_genealogy *g, const char *s
             }
             cs_diags_free(&d);
             if (r == 0) paid0 = po->company_paid;
-            else if (po->company_paid != paid0) fprintf(stderr, "bench_payout: warning: results differ between repetitions\n");
+            else if (po->company_paid != paid0 && !pl) /* placement plans carry state from period to period */
+                fprintf(stderr, "bench_payout: warning: results differ between repetitions\n");
         }
         /* the warm-up alone: the first period on fresh scratch, page faults included, which is
          * what a one-period `compsim payout` pays */
@@ -367,7 +399,14 @@ static void bench_payouts(const options *o, const cs_genealogy *g, const char *s
         printf("  memory: cs_payout %.0f B/member = amount %zu x 8 + vec %zu x 8 + src, gv 16 + rank, title, submax 12"
                " + active, broken, takes 3; tree 8 B/member\n",
                payout_bytes_per_member(po), po->nbonuses, po->vec_width);
+        if (pl)
+            printf("  memory: placement tree %.0f B/member (ppar 4, pos 1, children %d x 4, rule scratch) + snapshot 16"
+                   " B/member\n", 5.0 + 4.0 * p->placement.width + (p->placement.rule == CS_PLACE_SPILLOVER ? 1 : 8),
+                   p->placement.width);
         cs_payout_free(po);
+        cs_placement_index_free(&pix);
+        cs_placement_free(pl);
+        free(legs);
     }
     cs_tree_free(&tree);
     free(is_new);
