@@ -2,6 +2,8 @@
 # Installs what compsim needs to build and test, from Debian 12's packages.  Run as root.
 set -eu
 pkgs="build-essential cmake pkg-config libgsl-dev libyaml-dev libcmocka-dev"
+# fuzzing (tools/fuzz.sh): clang with libFuzzer and its OpenMP runtime
+pkgs="$pkgs clang libclang-rt-14-dev libomp-dev"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
