@@ -1,7 +1,7 @@
 #!/bin/sh
 # All tests, from scratch: install, build with warnings as errors and run ctest; then the same
-# under AddressSanitizer and UndefinedBehaviorSanitizer; then each fuzz target for a minute
-# (FUZZ_SECONDS; 0 skips it).
+# under AddressSanitizer and UndefinedBehaviorSanitizer; then the end-to-end runs under valgrind;
+# then each fuzz target for a minute (FUZZ_SECONDS; 0 skips it).
 set -eu
 cd "$(dirname "$0")/.."
 sh tools/install-deps.sh
@@ -19,6 +19,8 @@ for variant in release sanitize; do
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --test-dir "$dir" --output-on-failure -j "$jobs"
 done
+echo "== valgrind (release build)"
+sh tests/valgrind.sh build-test-release/compsim .
 secs=${FUZZ_SECONDS:-60}
 if [ "$secs" -gt 0 ]; then
     echo "== fuzzing, ${secs}s per target"
