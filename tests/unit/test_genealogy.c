@@ -769,6 +769,28 @@ static void test_placement_errors(void **state)
                   "10: member 'A' has leg 'L' here but another leg at line 2\n");
 }
 
+/* Ids longer than the 20 bytes kept inside a hash slot are kept by address: they must resolve,
+ * as members and as sponsors, like short ones, also when two differ only after byte 20. */
+static void test_long_ids(void **state)
+{
+    (void)state;
+    char a[200], b[200], c[200], csv[2048];
+    memset(a, 'x', 150), a[150] = '\0';
+    memcpy(b, a, 151), b[149] = 'y';
+    memcpy(c, a, 151), c[20] = 'z';
+    snprintf(csv, sizeof csv, "id,sponsor,pv\n%s,,1\n%s,%s,2\n%s,%s,3\nshort,%s,4\n", a, b, a, c, b, c);
+    cs_genealogy *g = load(csv);
+    assert_non_null(g);
+    assert_int_equal(g->n, 4);
+    long ia = find(g, a), ib = find(g, b), ic = find(g, c), is = find(g, "short");
+    assert_int_equal(g->parent[ia], -1);
+    assert_int_equal(g->parent[ib], ia);
+    assert_int_equal(g->parent[ic], ib);
+    assert_int_equal(g->parent[is], ic);
+    assert_int_equal(g->pv[is], 400);
+    cs_genealogy_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -786,7 +808,7 @@ int main(void)
         cmocka_unit_test(test_load_file),           cmocka_unit_test(test_parts_clean),
         cmocka_unit_test(test_parts_errors),         cmocka_unit_test(test_parts_fatal),
         cmocka_unit_test(test_parts_every_cut),      cmocka_unit_test(test_placement_columns),
-        cmocka_unit_test(test_placement_errors),
+        cmocka_unit_test(test_placement_errors),     cmocka_unit_test(test_long_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

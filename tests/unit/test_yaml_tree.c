@@ -362,6 +362,10 @@ static void test_of_where_and_read_file(void **state)
     assert_null(cs_yt_read_file("/nonexistent/dir/t.yaml", &len));
     assert_int_equal(errno, ENOENT);
     assert_int_equal(len, 99);
+    /* an endless file (a device) stops at the size limit instead of filling memory */
+    errno = 0;
+    assert_null(cs_yt_read_file("/dev/zero", &len));
+    assert_int_equal(errno, EFBIG);
 }
 
 int main(void)
