@@ -26,7 +26,6 @@ typedef struct {
     cs_yt_ctx y;
     cs_scenario *s;
     const char *dir; /* plan paths are relative to it */
-    cs_pos plan_pos[CS_SCENARIO_MAX_PLANS]; /* where each plan is named, for messages after the tree is freed */
 } loader;
 
 /* ---- defaults (docs/scenario-format.md lists each with its source) -------------------------- */
@@ -75,6 +74,8 @@ static void set_defaults(cs_scenario *s)
     s->saturation = CS_SAT_LINEAR;
     s->propensity = CS_PROP_GAMMA;
     s->dispersion = 0.3;
+    /* used when recruitment.contacts is given: assumptions, see docs/scenario-format.md */
+    s->contacts = (cs_contacts){.on = 0, .mean = 150, .dispersion = 1, .acceptance_ppm = PPM(5)};
     s->bv_ppm = PPM(100);
     s->signup_fee = 5000;
     memcpy(s->type, default_type, sizeof s->type);
@@ -231,13 +232,36 @@ static void load_market(loader *L, const node *v)
     if (val[3]) get_percent(L, val[3], "bv_share", &s->bv_ppm);
 }
 
+/* recruitment.contacts: {mean, dispersion, acceptance}; an empty mapping keeps every default. */
+static void load_contacts(loader *L, const node *v)
+{
+    static const char *const names[] = {"mean", "dispersion", "acceptance"};
+    cs_contacts *c = &L->s->contacts;
+    if (cs_yt_is_null(v)) { /* 'contacts:' alone */
+        c->on = 1;
+        return;
+    }
+    if (!cs_yt_want_map(&L->y, v, "a mapping such as '{mean: 150, dispersion: 1, acceptance: 5%}' for 'contacts'")) return;
+    c->on = 1;
+    const node *val[3] = {0}, *key[3] = {0};
+    keyset ks = {names, 3, 7u, "", " in 'contacts'"};
+    cs_yt_map_keys(&L->y, v, &ks, val, key);
+    if (val[0] && get_real(L, val[0], "mean", 0, 1e6, &c->mean) && c->mean == 0)
+        cs_yt_err(&L->y, val[0], "'mean' (contacts per person) must be above 0");
+    if (val[1] && get_real(L, val[1], "dispersion", 0, 1000, &c->dispersion) && c->dispersion == 0)
+        cs_yt_err(&L->y, val[1], "'dispersion' is the negative binomial shape k and must be above 0");
+    if (val[2] && cs_yt_get_percent(&L->y, val[2], "acceptance", &c->acceptance_ppm) && c->acceptance_ppm == 0)
+        cs_yt_err(&L->y, val[2], "'acceptance' must be above 0%% (nobody would ever join)");
+}
+
 static void load_recruitment(loader *L, const node *v)
 {
-    static const char *const names[] = {"propensity", "dispersion"};
+    static const char *const names[] = {"propensity", "dispersion", "contacts"};
     if (!cs_yt_want_map(&L->y, v, "a mapping such as '{propensity: gamma, dispersion: 0.3}' for 'recruitment'")) return;
-    const node *val[2] = {0}, *key[2] = {0};
-    keyset ks = {names, 2, 3u, "", " in 'recruitment'"};
+    const node *val[3] = {0}, *key[3] = {0};
+    keyset ks = {names, 3, 7u, "", " in 'recruitment'"};
     cs_yt_map_keys(&L->y, v, &ks, val, key);
+    if (val[2]) load_contacts(L, val[2]);
     if (val[0]) {
         static const char *const words[] = {"none", "gamma", "lognormal"};
         int k = cs_yt_get_word(&L->y, val[0], words, 3, "'gamma', 'lognormal' or 'none'");
@@ -355,7 +379,6 @@ static void load_plan_names(loader *L, const node *v)
             continue;
         }
         fclose(f);
-        L->plan_pos[s->nplans] = it->pos;
         s->plan_files[s->nplans++] = path;
     }
 }
@@ -366,14 +389,7 @@ static void load_plans(loader *L)
     if (!s->nplans) return;
     s->plans = cs_yt_calloc(&L->y, s->nplans, sizeof *s->plans);
     if (!s->plans) return;
-    for (size_t i = 0; i < s->nplans; i++) {
-        cs_plan *p = s->plans[i] = cs_plan_load_file(s->plan_files[i], L->y.d);
-        /* the simulator does not grow a placement tree yet, and the payout engine carries more
-         * than titles across periods for those plans */
-        if (p && p->placement.kind != CS_PTREE_NONE)
-            cs_yt_err_at(&L->y, L->plan_pos[i], "plan '%s' has a placement tree: placement plans are not simulated yet",
-                         p->name);
-    }
+    for (size_t i = 0; i < s->nplans; i++) s->plans[i] = cs_plan_load_file(s->plan_files[i], L->y.d);
 }
 
 /* ---- the top level --------------------------------------------------------------------------- */

@@ -52,6 +52,18 @@ typedef struct {
 typedef enum { CS_SAT_NONE, CS_SAT_LINEAR } cs_saturation;
 typedef enum { CS_PROP_NONE, CS_PROP_GAMMA, CS_PROP_LOGNORMAL } cs_propensity;
 
+/* Recruitment through a synthetic contact network (docs/scenario-format.md, "Contact network"):
+ * each person knows a negative-binomial number of others, and a member recruits only among their
+ * own contacts not asked yet. */
+typedef struct {
+    int on;                 /* 0: recruitment from the whole population */
+    double mean;            /* mean number of contacts of a person (degree), people */
+    double dispersion;      /* negative binomial shape k: variance mean + mean^2 / k */
+    int32_t acceptance_ppm; /* probability that an asked contact not reached before joins */
+} cs_contacts;
+
+#define CS_CONTACTS_MAX 1000000000 /* a person's contacts are capped at 10^9 (they are counted in uint32) */
+
 typedef struct {
     char *file;          /* as given */
     char *text;          /* the file's text as read (for the manifest) */
@@ -73,6 +85,7 @@ typedef struct {
     cs_saturation saturation;
     cs_propensity propensity;
     double dispersion;   /* gamma: shape k (mean 1, variance 1/k); lognormal: sigma (mean 1) */
+    cs_contacts contacts;
     int32_t bv_ppm;      /* BV of an order as a share of its PV */
     int64_t signup_fee;  /* cents, for plans without an enrolment fee */
 

@@ -2,9 +2,11 @@
  *
  * A period (docs/scenario-format.md, "The model"):
  *   1. recruitment: every member in the network at the start of the period draws
- *      Poisson(recruits[type] x propensity x saturation x shock) recruits, who join now;
+ *      Poisson(recruits[type] x propensity x saturation x shock) recruits, who join now (or, with
+ *      contact recruitment, asks that many over the acceptance of its contacts: sim_contacts.h);
  *   2. purchases: orders, retail sales (each member's draws in join order);
- *   3. payouts: each plan by cs_payout_period on the join-order tree;
+ *   3. payouts: each plan by cs_payout_period on the join-order tree, after placing the period's
+ *      joiners in the plan's placement tree if it has one (sim_place.h);
  *   4. costs: expenses, and whether the period's net income (reference plan) was negative;
  *   5. attrition: each member quits with the probability of their type and tenure, raised after a
  *      loss; a member who quits stays in the arrays with zero volume (the plan's compression
@@ -21,6 +23,8 @@
 #include <string.h>
 
 #include "money.h"
+#include "sim_contacts.h"
+#include "sim_place.h"
 #include "tree.h"
 
 #define PPM_P(ppm) ((double)(ppm) / 1e6)
@@ -59,6 +63,10 @@ static int grow(cs_sim *s, size_t need)
     GROW(draw);
     GROW(retail);
     GROW(expenses);
+    if (sc->contacts.on) {
+        GROW(contacts);
+        GROW(degree);
+    }
     for (size_t k = 0; k < sc->nplans; k++) {
         cs_sim_plan *pl = &s->plan[k];
         GROW(plan[k].gross);
@@ -95,6 +103,11 @@ static void add_member(cs_sim *s, int32_t parent, cs_member_type type, int32_t t
     s->propensity[i] = (float)propensity(s);
     s->loss[i] = 0;
     s->expenses[i] = 0;
+    if (s->sc->contacts.on) { /* drawn after the propensity: the draws' order is part of the model */
+        uint32_t c = cs_contacts_draw(s->rng, &s->sc->contacts, parent >= 0);
+        s->contacts[i] = c;
+        s->degree[i] = c + (parent >= 0);
+    }
     for (size_t k = 0; k < s->sc->nplans; k++) s->plan[k].gross[i] = s->plan[k].retail_profit[i] = s->plan[k].purchases[i] = 0;
 }
 
@@ -122,6 +135,8 @@ void cs_sim_free(cs_sim *s)
     free(s->draw);
     free(s->retail);
     free(s->expenses);
+    free(s->contacts);
+    free(s->degree);
     free(s->period);
     for (size_t k = 0; s->plan && k < s->sc->nplans; k++) {
         cs_sim_plan *pl = &s->plan[k];
@@ -132,6 +147,8 @@ void cs_sim_free(cs_sim *s)
         free(pl->pv);
         free(pl->bv);
         free(pl->period);
+        cs_placement_free(pl->place);
+        cs_placement_index_free(&pl->pix);
     }
     free(s->plan);
     free(s);
@@ -171,38 +188,58 @@ static int64_t draw_hundredths(cs_sim *s, const cs_lognormal *ln)
 
 static int alive(const cs_sim *s, size_t i) { return s->quit[i] == 0; }
 
-/* 1. Recruitment by the members in the network at the start of period t. */
+/* 1. Recruitment by the members in the network at the start of period t.  Whole population:
+ * K ~ Poisson(r lambda s x).  Contacts: the member asks Poisson(r lambda x / q) of the contacts it
+ * has not asked yet, each already reached with probability 1 - s (s counts decliners as reached),
+ * so that K is again Poisson(r lambda s x) until the member's contacts run out. */
 static int recruit(cs_sim *s, int32_t t, cs_diags *d)
 {
     const cs_scenario *sc = s->sc;
+    const cs_contacts *cn = sc->contacts.on ? &sc->contacts : NULL;
     cs_sim_period *per = &s->period[t - 1];
     const cs_shock *sh = cs_scenario_shock(sc, t);
     double mult = sh ? sh->recruitment : 1.0;
     size_t n0 = s->n;
     /* saturation: the share of the population not reached by the start of the period */
     double sat = sc->saturation == CS_SAT_LINEAR && sc->population > 0
-                     ? (double)(sc->population - (int64_t)n0) / (double)sc->population
+                     ? (double)(sc->population - (int64_t)n0 - s->declined) / (double)sc->population
                      : 1.0;
+    const double q = cn ? PPM_P(cn->acceptance_ppm) : 1.0;
     for (size_t i = 0; i < n0; i++) {
         const double rate = sc->type[s->type[i]].recruits;
-        if (!alive(s, i) || rate <= 0) continue;
+        if (!alive(s, i) || rate <= 0 || (cn && s->contacts[i] == 0)) continue;
         per->recruiters++;
-        double mu = rate * s->propensity[i] * sat * mult;
-        per->expected_recruits += mu;
-        if (mu <= 0) continue;
-        uint64_t k = gsl_ran_poisson(s->rng, mu);
-        int64_t room = (sc->population > 0 ? sc->population : CS_SCENARIO_MAX_MEMBERS) - (int64_t)s->n;
-        if ((int64_t)k > room) {
-            if (sc->population == 0) {
-                cs_error(d, NULL, 0, 0, "replica %llu: the network outgrew %lld members in period %d",
-                         (unsigned long long)s->replica, (long long)CS_SCENARIO_MAX_MEMBERS, t);
-                return -1;
-            }
-            k = (uint64_t)room;
+        double mu = rate * s->propensity[i] * mult;
+        uint64_t k;
+        int64_t declines = 0;
+        if (!cn) {
+            mu *= sat;
+            per->expected_recruits += mu;
+            if (mu <= 0) continue;
+            k = gsl_ran_poisson(s->rng, mu);
+        } else {
+            if (mu <= 0) continue;
+            cs_contacts_asks a = cs_contacts_ask(s->rng, cn, s->contacts[i], mu / q, 1.0 - sat);
+            s->contacts[i] -= a.asked;
+            per->expected_recruits += a.asked * q * sat;
+            k = a.joins;
+            declines = a.declines;
         }
+        if (sc->population > 0) { /* joins, then decliners, only while nobody beyond the population is reached */
+            int64_t room = sc->population - (int64_t)s->n - s->declined;
+            if ((int64_t)k > room) k = (uint64_t)room;
+            room -= (int64_t)k;
+            if (declines > room) declines = room;
+        } else if ((int64_t)k > CS_SCENARIO_MAX_MEMBERS - (int64_t)s->n) {
+            cs_error(d, NULL, 0, 0, "replica %llu: the network outgrew %lld members in period %d",
+                     (unsigned long long)s->replica, (long long)CS_SCENARIO_MAX_MEMBERS, t);
+            return -1;
+        }
+        s->declined += declines;
         if (grow(s, s->n + k)) return oom(d);
         for (uint64_t j = 0; j < k; j++) add_member(s, (int32_t)i, draw_type(s), t);
     }
+    per->declined = s->declined;
     return 0;
 }
 
@@ -250,7 +287,8 @@ static int pay(cs_sim *s, size_t k, const cs_tree *tree, int32_t t, cs_diags *d)
     cs_sim_plan_period *pp = &pl->period[t - 1];
     const size_t n = s->n;
     if (cs_payout_resize(pl->po, p, n)) return oom(d); /* the members who joined this period */
-    cs_period_input in = {.pv = pl->pv, .bv = pl->bv, .retail = s->retail, .is_new = s->is_new, .order = NULL};
+    cs_period_input in = {.pv = pl->pv, .bv = pl->bv, .retail = s->retail, .is_new = s->is_new, .order = NULL,
+                          .pl = pl->place, .pix = pl->place ? &pl->pix : NULL};
     if (cs_payout_period(pl->po, p, tree, &in, d)) return -1;
     const cs_payout *po = pl->po;
     int bad = 0;
@@ -352,7 +390,7 @@ int cs_sim_step(cs_sim *s, FILE *genealogy, cs_diags *d)
     int rc = 0;
     for (size_t k = 0; k < sc->nplans && !rc; k++) {
         plan_volumes(s, k);
-        rc = pay(s, k, &tree, t, d);
+        rc = cs_sim_place(&s->plan[k], sc->plans[k], s->parent, s->n, d) ? -1 : pay(s, k, &tree, t, d);
     }
     cs_tree_free(&tree);
     if (rc || costs(s, d)) return -1;

@@ -5,6 +5,10 @@
  * costs, attrition.  Members live in flat arrays in join order, so parent[i] < i and the payout
  * engine's bottom-up passes apply directly; nothing walks the tree per member.
  *
+ * Optional parts, each in its own file: recruitment through a contact network (sim_contacts.h:
+ * a count of contacts not asked yet per member, no graph), and a placement tree per binary or
+ * matrix plan, filled each period in join order (sim_place.h).
+ *
  * Randomness: each replica draws from its own GSL generator seeded from (seed, replica) only, and
  * its work is single-threaded, so a replica's results never depend on the thread count or on the
  * other replicas.  Every draw is made in the market step, none depends on a plan's payout, so all
@@ -37,8 +41,10 @@ typedef struct {
     int64_t joins;      /* joined in the period (founders: in period 1) */
     int64_t quits;      /* left at the end of the period */
     int64_t reached;    /* ever joined, by the end of the period */
+    int64_t declined;   /* ever declined to join when asked, by the end of the period (contact recruitment) */
     int64_t recruiters; /* members who could recruit this period */
-    double expected_recruits; /* sum of the means of this period's recruit draws (before the population cap) */
+    double expected_recruits; /* sum of the means of this period's recruit draws (before the population cap;
+                                 contact recruitment: given the number of contacts asked) */
 } cs_sim_period;
 
 /* Figures of one period under one plan. */
@@ -58,6 +64,8 @@ typedef struct {
     int64_t *purchases;     /* cap: own orders, cents (1 PV costs 1 currency unit) */
     int64_t *pv, *bv;       /* cap: this period's volumes under this plan (scratch) */
     cs_sim_plan_period *period; /* periods */
+    cs_placement *place;    /* binary and matrix plans: the placement tree (sim_place.h); else NULL */
+    cs_placement_index pix; /* its snapshot after the period's placements */
 } cs_sim_plan;
 
 typedef struct {
@@ -75,6 +83,9 @@ typedef struct {
     int64_t *draw;          /* n: this period's order before any plan's minimum, hundredths (scratch) */
     int64_t *retail;        /* n: this period's retail sales, cents (scratch) */
     int64_t *expenses;      /* n: business expenses, all periods, cents */
+    uint32_t *contacts;     /* n: contacts not asked yet (contact recruitment; else NULL) */
+    uint32_t *degree;       /* n: contacts in all, the sponsor included (contact recruitment; else NULL) */
+    int64_t declined;       /* people who declined to join (contact recruitment) */
     int32_t periods_done;
     cs_sim_period *period;  /* periods */
     cs_sim_plan *plan;      /* sc->nplans */

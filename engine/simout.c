@@ -41,7 +41,7 @@ static void put_cents(FILE *f, int64_t c)
 
 static void periods_header(FILE *f)
 {
-    fputs("replica,period,plan,members,joins,quits,reached,recruiters,active,pv,bv,retail", f);
+    fputs("replica,period,plan,members,joins,quits,reached,declined,recruiters,active,pv,bv,retail", f);
     for (int t = 0; t < CS_BONUS_NTYPES; t++) fprintf(f, ",%s", cs_bonus_type_name((cs_bonus_type)t));
     fputs(",company_paid,paid_members,payout_ratio\n", f);
 }
@@ -61,9 +61,9 @@ static void period_rows(const cs_sim *s, FILE *f)
         const cs_sim_period *per = &s->period[t - 1];
         for (size_t k = 0; k < sc->nplans; k++) {
             const cs_sim_plan_period *pp = &s->plan[k].period[t - 1];
-            fprintf(f, "%llu,%d,%zu,%lld,%lld,%lld,%lld,%lld,%lld,", (unsigned long long)s->replica, t, k + 1,
+            fprintf(f, "%llu,%d,%zu,%lld,%lld,%lld,%lld,%lld,%lld,%lld,", (unsigned long long)s->replica, t, k + 1,
                     (long long)per->members, (long long)per->joins, (long long)per->quits, (long long)per->reached,
-                    (long long)per->recruiters, (long long)pp->active);
+                    (long long)per->declined, (long long)per->recruiters, (long long)pp->active);
             put_cents(f, pp->pv);
             fputc(',', f);
             put_cents(f, pp->bv);
@@ -149,6 +149,11 @@ static void json_params(FILE *f, const cs_scenario *sc)
             (long long)sc->population, (long long)sc->founders);
     fprintf(f, "    \"saturation\": \"%s\",\n    \"propensity\": \"%s\",\n    \"dispersion\": %.17g,\n",
             sat[sc->saturation], prop[sc->propensity], sc->dispersion);
+    if (sc->contacts.on)
+        fprintf(f, "    \"contacts\": {\"mean\": %.17g, \"dispersion\": %.17g, \"acceptance_ppm\": %d},\n",
+                sc->contacts.mean, sc->contacts.dispersion, sc->contacts.acceptance_ppm);
+    else
+        fputs("    \"contacts\": null,\n", f);
     fprintf(f, "    \"bv_share_ppm\": %d,\n    \"signup_fee_cents\": %lld,\n    \"types\": {", sc->bv_ppm,
             (long long)sc->signup_fee);
     for (int t = 0; t < CS_MEMBER_NTYPES; t++) {

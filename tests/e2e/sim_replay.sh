@@ -2,17 +2,28 @@
 # The simulator's genealogy export, paid again by `compsim payout`, gives every member exactly the
 # commissions and retail profit the simulation computed (issue 4, item 2).  One scenario per
 # bundled plan family: unilevel with pool and fast start, stairstep with breakaway and generations,
-# and the enrolment-fee plan (its sign-up fee comes from the plan).
+# the enrolment-fee plan (its sign-up fee comes from the plan), binary plans (weaker-leg placement
+# by volume, rates and cycles, qualification, carry-over), a hybrid unilevel + binary and a forced
+# matrix (spillover, completion).  The export has no placement columns: `compsim payout` places
+# its members automatically, in join period then file order, which must rebuild the simulator's
+# placement trees exactly.  The matrix case recruits through contacts (recruitment.contacts).
 # Usage: sim_replay.sh COMPSIM ROOT
 compsim=$1
 root=$(cd "$2" && pwd)
 tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
-for plan in unilevel-doterra stairstep-herbalife enrolment-pyramid; do
+for plan in unilevel-doterra stairstep-herbalife enrolment-pyramid binary-weaker-leg binary-cycles-isagenix \
+    hybrid-unilevel-binary matrix-3x7; do
+    periods=14 recruitment=""
+    case $plan in
+    binary-*) periods=20 ;; # qualification needs a recruit in each leg: slower to start paying
+    matrix-*) recruitment="recruitment: {contacts: {mean: 40, acceptance: 30%}}" ;;
+    esac
     cat >"$tmp/$plan.yaml" <<YAML
 name: replay-$plan
 plans: $root/plans/$plan.yaml
-periods: 14
+periods: $periods
+$recruitment
 replicas: 3
 member_replicas: 3
 seed: 42

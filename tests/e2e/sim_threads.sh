@@ -1,5 +1,6 @@
 #!/bin/sh
-# `compsim simulate` gives byte-identical files with 1 and 2 threads (issue 4, item 4), and writes
+# `compsim simulate` gives byte-identical files with 1 and 2 threads (issue 4, item 4), also with
+# placement plans and contact recruitment, and writes
 # its results folder whole: a folder that is not a results folder is never replaced, a results
 # folder is replaced by a new run, and no temporary folder is left behind.
 # Usage: sim_threads.sh COMPSIM ROOT
@@ -22,6 +23,24 @@ for t in 1 2; do
 done
 for f in periods.csv members.csv genealogy-5.csv; do
     cmp "$tmp/t1/$f" "$tmp/t2/$f" || { echo "FAIL: $f differs between 1 and 2 threads"; fail=1; }
+done
+# the same with placement plans (binary by weaker leg, forced matrix) and contact recruitment
+cat >"$tmp/p.yaml" <<YAML
+name: threads-placement
+plans: [$root/plans/binary-weaker-leg.yaml, $root/plans/matrix-3x7.yaml]
+periods: 12
+replicas: 5
+member_replicas: 2
+market: {population: 20000, founders: 5}
+recruitment: {contacts: {mean: 60, acceptance: 20%}}
+types:
+  builder: {recruits: 1.0}
+YAML
+for t in 1 2; do
+    "$compsim" simulate "$tmp/p.yaml" -o "$tmp/p$t" --threads "$t" --genealogy 3 --quiet || { echo "FAIL: simulate placement --threads $t"; exit 1; }
+done
+for f in periods.csv members.csv genealogy-3.csv; do
+    cmp "$tmp/p1/$f" "$tmp/p2/$f" || { echo "FAIL: placement scenario: $f differs between 1 and 2 threads"; fail=1; }
 done
 # the manifest differs only in the thread count and the wall time
 grep -v -e '"threads"' -e '"wall_seconds"' "$tmp/t1/manifest.json" >"$tmp/m1"

@@ -86,6 +86,10 @@ static void test_defaults(void **state)
     assert_int_equal(s->saturation, CS_SAT_LINEAR);
     assert_int_equal(s->propensity, CS_PROP_GAMMA);
     assert_true(s->dispersion == 0.3);
+    /* recruitment from the whole population unless 'contacts' is given; its defaults then */
+    assert_false(s->contacts.on);
+    assert_true(s->contacts.mean == 150 && s->contacts.dispersion == 1);
+    assert_int_equal(s->contacts.acceptance_ppm, 50000);
     assert_int_equal(s->bv_ppm, 1000000);
     assert_int_equal(s->signup_fee, 5000);
     const cs_member_params *c = &s->type[CS_MEMBER_CUSTOMER], *b = &s->type[CS_MEMBER_BUILDER];
@@ -118,7 +122,8 @@ static void test_values(void **state)
     cs_scenario *s = load_ok("name: v\nplans: [p.yaml, p.yaml]\nperiods: 60\nreplicas: 8\nseed: 12345678901\n"
                              "member_replicas: 0\n"
                              "market: {population: unlimited, founders: 3, saturation: none, bv_share: 80%}\n"
-                             "recruitment: {propensity: lognormal, dispersion: 1.25}\ncosts: {signup_fee: 19.99}\n"
+                             "recruitment: {propensity: lognormal, dispersion: 1.25, contacts: {mean: 80.5, acceptance: 12.5%}}\n"
+                             "costs: {signup_fee: 19.99}\n"
                              "types:\n  customer: {share: 60%, retail_probability: 10%, retail: {median: 40}}\n"
                              "  builder: {share: 40%, recruits: 2.5, autoship: false, order_probability: 90%,\n"
                              "            value_received: 25%, attrition: {early_periods: 6, early: 12.5%, later: 2%, loss_factor: 3}}\n"
@@ -133,6 +138,8 @@ static void test_values(void **state)
     assert_int_equal(s->saturation, CS_SAT_NONE);
     assert_int_equal(s->propensity, CS_PROP_LOGNORMAL);
     assert_true(s->dispersion == 1.25);
+    assert_true(s->contacts.on && s->contacts.mean == 80.5 && s->contacts.dispersion == 1);
+    assert_int_equal(s->contacts.acceptance_ppm, 125000);
     assert_int_equal(s->bv_ppm, 800000);
     assert_int_equal(s->signup_fee, 1999);
     const cs_member_params *c = &s->type[CS_MEMBER_CUSTOMER], *b = &s->type[CS_MEMBER_BUILDER];
@@ -176,6 +183,16 @@ static void test_errors(void **state)
     expect_error("name: ../x\nplans: p.yaml\n", 1, 7,
                  "a scenario name may only hold letters, digits, '_', '-' and '.', and not start with '.' (it names the results folder)");
     expect_error("name: e\nplans: p.yaml\nshocks: [{from: 0}]\n", 3, 17, "'from' must be a period, 1 or later");
+    expect_error("name: e\nplans: p.yaml\nrecruitment: {contacts: {mean: 0}}\n", 3, 32,
+                 "'mean' (contacts per person) must be above 0");
+    expect_error("name: e\nplans: p.yaml\nrecruitment: {contacts: {dispersion: 0}}\n", 3, 38,
+                 "'dispersion' is the negative binomial shape k and must be above 0");
+    expect_error("name: e\nplans: p.yaml\nrecruitment: {contacts: {acceptance: 0%}}\n", 3, 38,
+                 "'acceptance' must be above 0% (nobody would ever join)");
+    expect_error("name: e\nplans: p.yaml\nrecruitment: {contacts: {degree: 5}}\n", 3, 26,
+                 "unknown key 'degree' in 'contacts'");
+    expect_error("name: e\nplans: p.yaml\nrecruitment: {contacts: 150}\n", 3, 25,
+                 "expected a mapping such as '{mean: 150, dispersion: 1, acceptance: 5%}' for 'contacts', found '150'");
 }
 
 /* A plan that does not load: the plan's own messages, with the plan's file name. */

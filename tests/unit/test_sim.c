@@ -163,6 +163,17 @@ static void test_branching_gamma(void **state)
     check_branching(BRANCHING("{propensity: gamma, dispersion: 0.5}"), 1.0 + 1.0 / 0.5);
 }
 
+/* Contact recruitment where everyone knows everyone is the same process: about 10^6 contacts
+ * each, asked Poisson(r lambda / q) a period and accepting with probability q, gives Poisson(r
+ * lambda) recruits a period (thinning) for as long as contacts last, and 12 periods of asks
+ * (mean 7.2 lambda) never exhaust 10^6; saturation none, so no contact is already reached. */
+static void test_branching_contacts(void **state)
+{
+    (void)state;
+    check_branching(BRANCHING("{propensity: gamma, dispersion: 0.5, contacts: {mean: 1000000, dispersion: 1000, acceptance: 50%}}"),
+                    1.0 + 1.0 / 0.5);
+}
+
 /* ---- population bound, saturation and recruit counts ----------------------------------------- */
 
 static void test_population_bound(void **state)
@@ -343,6 +354,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_branching_poisson),   cmocka_unit_test(test_branching_gamma),
+        cmocka_unit_test(test_branching_contacts),
         cmocka_unit_test(test_population_bound),    cmocka_unit_test(test_recruits_match_rate),
         cmocka_unit_test(test_no_joins_after_shock), cmocka_unit_test(test_quit_rates),
         cmocka_unit_test(test_autoship_and_totals), cmocka_unit_test(test_common_random_numbers),
