@@ -1,12 +1,16 @@
 /* compsim: the command-line front of the engine.  Parses arguments, calls the library, prints
  * its diagnostics and exits; all the work is in engine/. */
 #include <errno.h>
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "compsim.h"
+#include "report.h"
 
 static const char usage_main[] =
     "usage: compsim COMMAND [ARGS]\n"
@@ -16,6 +20,8 @@ static const char usage_main[] =
     "commands:\n"
     "  check PLAN.yaml...                 validate plans and explain what they say\n"
     "  payout PLAN.yaml GENEALOGY.csv     compute each member's payout per period\n"
+    "  simulate SCENARIO.yaml             grow synthetic networks and pay every plan\n"
+    "  report RESULTS_DIR                 tables, charts and report.html of a simulation\n"
     "\n"
     "options:\n"
     "  -h, --help      show this help (compsim COMMAND --help for a command)\n"
@@ -42,7 +48,7 @@ static const char usage_payout[] =
     "Output files are written whole or not at all.  Formats: docs/plan-format.md.\n";
 
 static const char usage_simulate[] =
-    "usage: compsim simulate SCENARIO.yaml [-o DIR] [--replicas N] [--seed S] [--threads N]\n"
+    "usage: compsim simulate SCENARIO.yaml [-o DIR] [--force] [--replicas N] [--seed S] [--threads N]\n"
     "                        [--genealogy R] [--quiet]\n"
     "\n"
     "Grows the scenario's synthetic market period by period in each replica and pays every plan\n"
@@ -50,14 +56,33 @@ static const char usage_simulate[] =
     "periods.csv (per replica, period and plan) and members.csv (per member of the first\n"
     "member_replicas replicas).  The same seed gives the same files whatever --threads is.\n"
     "\n"
-    "  -o, --output DIR   the results folder (replaced only if it holds a manifest.json)\n"
+    "  -o, --output DIR   the results folder; it must not exist, unless --force\n"
+    "  --force            replace DIR if it holds the results of an earlier run (never another folder)\n"
     "  --replicas N       number of replicas (default: the scenario's)\n"
     "  --seed S           master seed (default: the scenario's)\n"
     "  --threads N        OpenMP threads (default: OpenMP's)\n"
     "  --genealogy R      also write genealogy-R.csv: replica R as `compsim payout` reads it\n"
     "  --quiet            no progress bar (it is shown only when stderr is a terminal)\n"
+    "  --no-report        do not run `compsim report` on the results folder afterwards\n"
     "\n"
-    "The folder is written whole or not at all.  Formats: docs/scenario-format.md.\n";
+    "The folder is written whole or not at all: Ctrl-C (SIGINT) or SIGTERM stops the run within about\n"
+    "a period of one replica, writes nothing and exits with 130 or 143.  A simulation whose estimated\n"
+    "memory exceeds what is available is refused before it starts.  Formats: docs/scenario-format.md.\n";
+
+static const char usage_report[] =
+    "usage: compsim report RESULTS_DIR [--wage W] [--hours H] [--no-charts]\n"
+    "\n"
+    "Reads a results folder of `compsim simulate` and writes RESULTS_DIR/report/: the tables as\n"
+    "CSV, summary.json, the charts (gnuplot: SVG and PNG, with their data and scripts) and\n"
+    "report.html, a self-contained page.  Every figure is a mean across replicas with its 90%\n"
+    "interval; docs/metrics.md defines each one.\n"
+    "\n"
+    "  --wage W       hourly wage net income is compared with (default 7.25)\n"
+    "  --hours H      hours of work a week assumed for that comparison (default 10)\n"
+    "  --no-charts    write the charts' data and scripts but do not run gnuplot\n"
+    "\n"
+    "gnuplot is $COMPSIM_GNUPLOT if set; without it the charts are skipped with a warning.  The\n"
+    "folder is written whole or not at all.\n";
 
 static int is_help(const char *a) { return !strcmp(a, "-h") || !strcmp(a, "--help"); }
 
@@ -157,16 +182,114 @@ static void progress_bar(void *ctx, int64_t done, int64_t total)
     fflush(stderr);
 }
 
+/* simout.c removes a replaced results folder file by file and does not know the report/ folder
+ * inside it, so the report of an earlier run is moved aside (DIR.report-old-PID/report) before
+ * simulating, put back if the run fails and removed if it succeeds.  To go once simout removes
+ * report/ itself (cs_report_remove). */
+static void stash_report(const char *dir, char *aside, size_t size)
+{
+    char rep[4200], marker[4300];
+    snprintf(rep, sizeof rep, "%s/report", dir);
+    snprintf(marker, sizeof marker, "%s/summary.json", rep);
+    if (access(marker, F_OK) != 0) return;
+    snprintf(aside, size, "%s.report-old-%ld", dir, (long)getpid());
+    snprintf(marker, sizeof marker, "%s/report", aside);
+    if (mkdir(aside, 0755) != 0 || rename(rep, marker) != 0) {
+        rmdir(aside);
+        aside[0] = '\0';
+    }
+}
+
+static void unstash_report(const char *dir, const char *aside, int ok)
+{
+    if (!aside[0]) return;
+    char rep[4200], from[4300];
+    snprintf(rep, sizeof rep, "%s/report", dir);
+    snprintf(from, sizeof from, "%s/report", aside);
+    if (ok) cs_report_remove(aside);
+    else rename(from, rep);
+    rmdir(aside);
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    const char *dir = NULL;
+    cs_report_options ro;
+    cs_report_options_init(&ro);
+    for (int k = 0; k < argc; k++) {
+        const char *a = argv[k];
+        if (is_help(a)) return fputs(usage_report, stdout), 0;
+        if (!strcmp(a, "--no-charts")) {
+            ro.charts = 0;
+        } else if (!strcmp(a, "--wage") || !strcmp(a, "--hours")) {
+            if (k + 1 >= argc) return bad_usage("missing value after", a, usage_report);
+            char *end;
+            errno = 0;
+            double x = strtod(argv[++k], &end);
+            if (errno || end == argv[k] || *end || !isfinite(x) || x < 0 || (!strcmp(a, "--hours") && x > 168))
+                return bad_usage("invalid value for", a, usage_report);
+            *(strcmp(a, "--wage") ? &ro.hours_per_week : &ro.wage) = x;
+        } else if (a[0] == '-' && a[1]) {
+            return bad_usage("unknown option", a, usage_report);
+        } else if (!dir) {
+            dir = a;
+        } else {
+            return bad_usage("unexpected argument", a, usage_report);
+        }
+    }
+    if (!dir) return bad_usage("no results folder given", NULL, usage_report);
+    cs_diags d;
+    cs_diags_init(&d);
+    int rc = cs_report_write(dir, &ro, &d) == 0 ? 0 : 1;
+    cs_diags_print(&d, stderr);
+    if (rc == 0) printf("wrote %s/report/report.html\n", dir);
+    cs_diags_free(&d);
+    return rc;
+}
+
+/* SIGINT and SIGTERM during a simulation: the handler only records the signal in a lock-free
+ * atomic (which a handler may write) and puts the default action back, so that a second Ctrl-C
+ * kills as usual; the replicas read the flag between periods (cs_sim_options.stop).  A signal
+ * ignored on entry (nohup, `&` in a script) stays ignored. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the stop flag must be lock-free to be set from a signal handler");
+static atomic_int stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    atomic_store_explicit(&stop_signal, sig, memory_order_relaxed);
+    signal(sig, SIG_DFL);
+}
+
+static void catch_stop_signals(int on, struct sigaction old[2])
+{
+    static const int sigs[2] = {SIGINT, SIGTERM};
+    for (int i = 0; i < 2; i++) {
+        if (!on) {
+            sigaction(sigs[i], &old[i], NULL);
+            continue;
+        }
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(sigs[i], NULL, &old[i]) == 0 && old[i].sa_handler != SIG_IGN) sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 static int cmd_simulate(int argc, char **argv)
 {
     const char *file = NULL;
     cs_sim_options o = {.export_replica = -1};
-    int quiet = 0;
+    int quiet = 0, report = 1;
     for (int k = 0; k < argc; k++) {
         const char *a = argv[k];
         if (is_help(a)) return fputs(usage_simulate, stdout), 0;
         if (!strcmp(a, "--quiet")) {
             quiet = 1;
+        } else if (!strcmp(a, "--force")) {
+            o.force = 1;
+        } else if (!strcmp(a, "--no-report")) {
+            report = 0;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--replicas") || !strcmp(a, "--seed") ||
                    !strcmp(a, "--threads") || !strcmp(a, "--genealogy")) {
             if (k + 1 >= argc) return bad_usage("missing value after", a, usage_simulate);
@@ -195,8 +318,34 @@ static int cmd_simulate(int argc, char **argv)
     cs_diags d;
     cs_diags_init(&d);
     cs_scenario *sc = cs_scenario_load_file(file, &d);
-    int rc = sc && cs_sim_write_results(sc, &o, &d) == 0 ? 0 : 1;
+    int rc = 1, stopped = 0;
+    o.stop = &stop_signal;
+    if (sc) {
+        struct sigaction old_actions[2];
+        catch_stop_signals(1, old_actions);
+        char dir[4096], aside[4200] = "";
+        snprintf(dir, sizeof dir, o.out_dir ? "%s" : "results/%s", o.out_dir ? o.out_dir : sc->name);
+        size_t dl = strlen(dir);
+        while (dl > 1 && dir[dl - 1] == '/') dir[--dl] = '\0';
+        stash_report(dir, aside, sizeof aside);
+        rc = cs_sim_write_results(sc, &o, &d) == 0 ? 0 : 1;
+        unstash_report(dir, aside, rc == 0);
+        catch_stop_signals(0, old_actions); /* from here on a signal acts as usual */
+        stopped = atomic_load(&stop_signal);
+        if (stopped) report = 0;
+        if (rc == 0 && report) {
+            cs_report_options ro;
+            cs_report_options_init(&ro);
+            rc = cs_report_write(dir, &ro, &d) == 0 ? 0 : 1;
+        }
+    }
     cs_diags_print(&d, stderr);
+    if (stopped) {
+        if (o.progress) fputc('\n', stderr); /* end the progress bar's line */
+        fprintf(stderr, "compsim: error: interrupted by %s: %s\n", stopped == SIGINT ? "SIGINT" : "SIGTERM",
+                rc == 0 ? "the results folder was complete; no report was made" : "no results were written");
+        rc = 128 + stopped;
+    }
     cs_scenario_free(sc);
     cs_diags_free(&d);
     return rc;
@@ -211,5 +360,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "check")) return cmd_check(argc - 2, argv + 2);
     if (!strcmp(cmd, "payout")) return cmd_payout(argc - 2, argv + 2);
     if (!strcmp(cmd, "simulate")) return cmd_simulate(argc - 2, argv + 2);
+    if (!strcmp(cmd, "report")) return cmd_report(argc - 2, argv + 2);
     return bad_usage("unknown command", cmd, usage_main);
 }
