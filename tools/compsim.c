@@ -2,7 +2,6 @@
  * its diagnostics and exits; all the work is in engine/. */
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +47,7 @@ static const char usage_payout[] =
     "Output files are written whole or not at all.  Formats: docs/plan-format.md.\n";
 
 static const char usage_simulate[] =
-    "usage: compsim simulate SCENARIO.yaml [-o DIR] [--force] [--replicas N] [--seed S] [--threads N]\n"
+    "usage: compsim simulate SCENARIO.yaml [-o DIR] [--replicas N] [--seed S] [--threads N]\n"
     "                        [--genealogy R] [--quiet]\n"
     "\n"
     "Grows the scenario's synthetic market period by period in each replica and pays every plan\n"
@@ -56,8 +55,7 @@ static const char usage_simulate[] =
     "periods.csv (per replica, period and plan) and members.csv (per member of the first\n"
     "member_replicas replicas).  The same seed gives the same files whatever --threads is.\n"
     "\n"
-    "  -o, --output DIR   the results folder; it must not exist, unless --force\n"
-    "  --force            replace DIR if it holds the results of an earlier run (never another folder)\n"
+    "  -o, --output DIR   the results folder (replaced only if it holds a manifest.json)\n"
     "  --replicas N       number of replicas (default: the scenario's)\n"
     "  --seed S           master seed (default: the scenario's)\n"
     "  --threads N        OpenMP threads (default: OpenMP's)\n"
@@ -65,9 +63,7 @@ static const char usage_simulate[] =
     "  --quiet            no progress bar (it is shown only when stderr is a terminal)\n"
     "  --no-report        do not run `compsim report` on the results folder afterwards\n"
     "\n"
-    "The folder is written whole or not at all: Ctrl-C (SIGINT) or SIGTERM stops the run within about\n"
-    "a period of one replica, writes nothing and exits with 130 or 143.  A simulation whose estimated\n"
-    "memory exceeds what is available is refused before it starts.  Formats: docs/scenario-format.md.\n";
+    "The folder is written whole or not at all.  Formats: docs/scenario-format.md.\n";
 
 static const char usage_report[] =
     "usage: compsim report RESULTS_DIR [--wage W] [--hours H] [--no-charts]\n"
@@ -247,35 +243,6 @@ static int cmd_report(int argc, char **argv)
     return rc;
 }
 
-/* SIGINT and SIGTERM during a simulation: the handler only records the signal in a lock-free
- * atomic (which a handler may write) and puts the default action back, so that a second Ctrl-C
- * kills as usual; the replicas read the flag between periods (cs_sim_options.stop).  A signal
- * ignored on entry (nohup, `&` in a script) stays ignored. */
-_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the stop flag must be lock-free to be set from a signal handler");
-static atomic_int stop_signal;
-
-static void on_stop_signal(int sig)
-{
-    atomic_store_explicit(&stop_signal, sig, memory_order_relaxed);
-    signal(sig, SIG_DFL);
-}
-
-static void catch_stop_signals(int on, struct sigaction old[2])
-{
-    static const int sigs[2] = {SIGINT, SIGTERM};
-    for (int i = 0; i < 2; i++) {
-        if (!on) {
-            sigaction(sigs[i], &old[i], NULL);
-            continue;
-        }
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_stop_signal;
-        sigemptyset(&sa.sa_mask);
-        if (sigaction(sigs[i], NULL, &old[i]) == 0 && old[i].sa_handler != SIG_IGN) sigaction(sigs[i], &sa, NULL);
-    }
-}
-
 static int cmd_simulate(int argc, char **argv)
 {
     const char *file = NULL;
@@ -286,8 +253,6 @@ static int cmd_simulate(int argc, char **argv)
         if (is_help(a)) return fputs(usage_simulate, stdout), 0;
         if (!strcmp(a, "--quiet")) {
             quiet = 1;
-        } else if (!strcmp(a, "--force")) {
-            o.force = 1;
         } else if (!strcmp(a, "--no-report")) {
             report = 0;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--replicas") || !strcmp(a, "--seed") ||
@@ -318,11 +283,8 @@ static int cmd_simulate(int argc, char **argv)
     cs_diags d;
     cs_diags_init(&d);
     cs_scenario *sc = cs_scenario_load_file(file, &d);
-    int rc = 1, stopped = 0;
-    o.stop = &stop_signal;
+    int rc = 1;
     if (sc) {
-        struct sigaction old_actions[2];
-        catch_stop_signals(1, old_actions);
         char dir[4096], aside[4200] = "";
         snprintf(dir, sizeof dir, o.out_dir ? "%s" : "results/%s", o.out_dir ? o.out_dir : sc->name);
         size_t dl = strlen(dir);
@@ -330,9 +292,6 @@ static int cmd_simulate(int argc, char **argv)
         stash_report(dir, aside, sizeof aside);
         rc = cs_sim_write_results(sc, &o, &d) == 0 ? 0 : 1;
         unstash_report(dir, aside, rc == 0);
-        catch_stop_signals(0, old_actions); /* from here on a signal acts as usual */
-        stopped = atomic_load(&stop_signal);
-        if (stopped) report = 0;
         if (rc == 0 && report) {
             cs_report_options ro;
             cs_report_options_init(&ro);
@@ -340,12 +299,6 @@ static int cmd_simulate(int argc, char **argv)
         }
     }
     cs_diags_print(&d, stderr);
-    if (stopped) {
-        if (o.progress) fputc('\n', stderr); /* end the progress bar's line */
-        fprintf(stderr, "compsim: error: interrupted by %s: %s\n", stopped == SIGINT ? "SIGINT" : "SIGTERM",
-                rc == 0 ? "the results folder was complete; no report was made" : "no results were written");
-        rc = 128 + stopped;
-    }
     cs_scenario_free(sc);
     cs_diags_free(&d);
     return rc;
