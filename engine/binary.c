@@ -102,16 +102,19 @@ static int binary_range(void *vp, size_t lo, size_t hi)
     return bad ? -1 : 0;
 }
 
-/* qual[2s + side]: active recruits of s (sponsor tree) placed in s's leg on that side. */
+/* qual[2s + side]: active recruits of s (sponsor tree) placed in s's leg on that side.  The sponsor
+ * tree is walked by position (tree.h); qual, like the placement tree, is by member. */
 static void count_qualifiers(cs_payout *po, const cs_tree *t, const cs_placement *pl, const cs_placement_index *ix)
 {
     const size_t n = po->n;
+    const int32_t *perm = t->perm;
 #pragma omp parallel for schedule(static)
-    for (size_t s = 0; s < n; s++) {
+    for (size_t j = 0; j < n; j++) {
+        const size_t s = perm ? (size_t)perm[j] : j;
         int32_t q[2] = {0, 0};
         if (ix->prank[s] >= 0)
-            for (uint32_t k = t->child_off[s]; k < t->child_off[s + 1]; k++) {
-                const int32_t r = t->child[k];
+            for (uint32_t k = t->child_off[j]; k < t->child_off[j + 1]; k++) {
+                const int32_t c = t->child ? t->child[k] : (int32_t)k, r = perm ? perm[c] : c;
                 if (!po->active[r]) continue;
                 q[0] += cs_placement_in_leg(pl, ix, (int32_t)s, CS_PLACE_LEFT, r);
                 q[1] += cs_placement_in_leg(pl, ix, (int32_t)s, CS_PLACE_RIGHT, r);

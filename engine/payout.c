@@ -22,25 +22,117 @@ static size_t vec_width(const cs_plan *p)
     return w;
 }
 
-/* The state and scratch of the placement-tree bonuses, only as much as the plan needs.  Returns
+static int any_legs(const cs_plan *p)
+{
+    for (size_t r = 0; r < p->nranks; r++)
+        if (p->ranks[r].nlegs > 0) return 1;
+    return 0;
+}
+
+static int needs_src(const cs_plan *p)
+{
+    for (size_t b = 0; b < p->nbonuses; b++)
+        if (p->bonuses[b].type == CS_BONUS_MATCHING || p->bonuses[b].type == CS_BONUS_GENERATION) return 1;
+    return 0;
+}
+
+static int has_matrix(const cs_plan *p)
+{
+    const cs_bonus *b = cs_plan_placement_bonus(p);
+    return b && b->type == CS_BONUS_MATRIX;
+}
+
+/* Rows of vec for this tree: the tree's ring (tree.h), or every member for the matrix bonus, whose
+ * pass is by placement.  Grown by a quarter at least, up to the capacity, as the tree grows. */
+static int alloc_vec(cs_payout *po, const cs_plan *p, const cs_tree *t)
+{
+    /* with a list of recruits (layout 3) a table per member, as for the matrix */
+    size_t need = has_matrix(p) || t->child ? po->cap : t->ring;
+    if (po->vec && po->vec_rows >= need) return 0;
+    size_t rows = po->vec_rows + po->vec_rows / 4 > need ? po->vec_rows + po->vec_rows / 4 : need;
+    if (rows > po->cap) rows = po->cap > need ? po->cap : need;
+    free(po->vec);
+    po->vec = cs_big_malloc(rows * po->vec_width, sizeof *po->vec);
+    po->vec_rows = po->vec ? rows : 0;
+    return po->vec ? 0 : -1;
+}
+
+static int pays_new_members(const cs_plan *p)
+{
+    for (size_t b = 0; b < p->nbonuses; b++)
+        if (p->bonuses[b].type == CS_BONUS_FAST_START || p->bonuses[b].type == CS_BONUS_ENROLMENT) return 1;
+    return 0;
+}
+
+/* What the placement-tree bonuses carry across periods, only as much as the plan needs.  Returns
  * 0, or -1 if out of memory. */
-static int alloc_placement(cs_payout *po, const cs_plan *p, size_t m)
+static int alloc_carried(cs_payout *po, const cs_plan *p, size_t m)
 {
     const cs_bonus *b = cs_plan_placement_bonus(p);
     int bad = 0;
-    if (p->placement.kind == CS_PTREE_BINARY) {
-        bad |= !(po->leg_measure = cs_big_calloc(2 * m, sizeof *po->leg_measure));
-        bad |= !(po->psub = cs_big_malloc(m, sizeof *po->psub));
-        if (p->placement.weaker_by_count) bad |= !(po->psize = cs_big_malloc(m, sizeof *po->psize));
-    }
+    if (p->placement.kind == CS_PTREE_BINARY) bad |= !(po->leg_measure = cs_big_calloc(2 * m, sizeof *po->leg_measure));
     if (b && b->type == CS_BONUS_BINARY) {
         bad |= !(po->carry = cs_big_calloc(2 * m, sizeof *po->carry));
         if (b->binary.flush_after) bad |= !(po->idle = cs_big_calloc(m, sizeof *po->idle));
-        if (b->binary.sponsored_per_leg) bad |= !(po->qual = cs_big_malloc(2 * m, sizeof *po->qual));
     }
-    if (b && b->type == CS_BONUS_MATRIX && b->ncompletion > 0) {
+    if (b && b->type == CS_BONUS_MATRIX && b->ncompletion > 0)
         bad |= !(po->completed = cs_big_calloc(m, sizeof *po->completed));
-        bad |= !(po->pfull = cs_big_malloc(m, sizeof *po->pfull));
+    return bad ? -1 : 0;
+}
+
+static void free_period(cs_payout *po)
+{
+#define DROP(f) (free(po->f), po->f = NULL)
+    DROP(amount), DROP(active), DROP(rank), DROP(gv), DROP(submax), DROP(vec), DROP(src);
+    DROP(wgv), DROP(wbv), DROP(wrank), DROP(wactive), DROP(wnew);
+    DROP(psub), DROP(psize), DROP(qual), DROP(pfull);
+#undef DROP
+    po->wcap = 0;
+    po->vec_rows = 0;
+}
+
+/* Results and scratch (what is not carried across periods) for po->cap members, only as much as
+ * the plan needs.  Returns 0, or -1 if out of memory (with what was allocated freed). */
+static int alloc_period(cs_payout *po, const cs_plan *p)
+{
+    const size_t m = po->cap;
+    const cs_bonus *b = cs_plan_placement_bonus(p);
+    int bad = 0;
+    bad |= !(po->amount = cs_big_calloc(m * (p->nbonuses ? p->nbonuses : 1), sizeof *po->amount));
+    bad |= !(po->active = cs_big_calloc(m, 1));
+    bad |= !(po->rank = cs_big_malloc(m, sizeof *po->rank));
+    bad |= !(po->gv = cs_big_malloc(m, sizeof *po->gv));
+    if (any_legs(p)) bad |= !(po->submax = cs_big_malloc(m, sizeof *po->submax));
+    po->vec_rows = 0; /* at the first period: how many rows depends on the tree */
+    if (needs_src(p)) bad |= !(po->src = cs_big_malloc(m, sizeof *po->src));
+    if (p->placement.kind == CS_PTREE_BINARY) {
+        bad |= !(po->psub = cs_big_malloc(m, sizeof *po->psub));
+        if (p->placement.weaker_by_count) bad |= !(po->psize = cs_big_malloc(m, sizeof *po->psize));
+    }
+    if (b && b->type == CS_BONUS_BINARY && b->binary.sponsored_per_leg)
+        bad |= !(po->qual = cs_big_malloc(2 * m, sizeof *po->qual));
+    if (b && b->type == CS_BONUS_MATRIX && b->ncompletion > 0) bad |= !(po->pfull = cs_big_malloc(m, sizeof *po->pfull));
+    if (bad) free_period(po);
+    return bad ? -1 : 0;
+}
+
+/* The copies by tree position, for a tree whose positions are not member indices: allocated the
+ * first time such a tree is given, so that payouts on breadth-first trees never hold them. */
+static int alloc_work(cs_payout *po, const cs_plan *p)
+{
+    if (po->wgv && po->wcap == po->cap) return 0;
+    const size_t m = po->cap;
+    free(po->wgv), free(po->wbv), free(po->wrank), free(po->wactive), free(po->wnew);
+    po->wgv = cs_big_malloc(m, sizeof *po->wgv);
+    po->wbv = cs_big_malloc(m, sizeof *po->wbv);
+    po->wrank = cs_big_malloc(m, sizeof *po->wrank);
+    po->wactive = cs_big_malloc(m, 1);
+    po->wnew = pays_new_members(p) ? cs_big_malloc(m, 1) : NULL;
+    int bad = !po->wgv || !po->wbv || !po->wrank || !po->wactive || (pays_new_members(p) && !po->wnew);
+    po->wcap = m;
+    if (bad) {
+        free(po->wgv), free(po->wbv), free(po->wrank), free(po->wactive), free(po->wnew);
+        po->wgv = po->wbv = NULL, po->wrank = NULL, po->wactive = po->wnew = NULL, po->wcap = 0;
     }
     return bad ? -1 : 0;
 }
@@ -54,19 +146,9 @@ cs_payout *cs_payout_new(const cs_plan *p, size_t n)
     po->cap = m;
     po->nbonuses = p->nbonuses;
     po->vec_width = vec_width(p);
-    po->amount = cs_big_calloc(m * (p->nbonuses ? p->nbonuses : 1), sizeof *po->amount);
     po->bonus_total = calloc(p->nbonuses ? p->nbonuses : 1, sizeof *po->bonus_total);
-    po->active = cs_big_calloc(m, 1);
-    po->rank = cs_big_malloc(m, sizeof *po->rank);
-    po->gv = cs_big_malloc(m, sizeof *po->gv);
     po->title = cs_big_malloc(m, sizeof *po->title);
-    po->submax = cs_big_malloc(m, sizeof *po->submax);
-    po->broken = cs_big_calloc(m, 1);
-    po->vec = cs_big_malloc(m * po->vec_width, sizeof *po->vec);
-    po->src = cs_big_malloc(m, sizeof *po->src);
-    po->takes = cs_big_malloc(m, 1);
-    if (!po->amount || !po->bonus_total || !po->rank || !po->gv || !po->title || !po->submax || !po->broken ||
-        !po->vec || !po->src || !po->takes || !po->active || alloc_placement(po, p, m)) {
+    if (!po->bonus_total || !po->title || alloc_period(po, p) || alloc_carried(po, p, m)) {
         cs_payout_free(po);
         return NULL;
     }
@@ -74,55 +156,75 @@ cs_payout *cs_payout_new(const cs_plan *p, size_t n)
     return po;
 }
 
+/* One carried array (if the plan has it, a != NULL) grown from `old` to `cap` members of `per`
+ * entries, contents kept; new titles are CS_RANK_NONE, anything else 0.  On failure sets *bad
+ * and returns a as it was. */
+static void *grow_carried(void *a, size_t size, size_t per, size_t old, size_t cap, int titles, int *bad)
+{
+    if (!a || *bad) return a;
+    char *q = cs_big_malloc(per * cap, size);
+    if (!q) {
+        *bad = 1;
+        return a;
+    }
+    memcpy(q, a, per * old * size);
+    if (titles)
+        for (size_t i = old; i < cap; i++) ((int32_t *)(void *)q)[i] = CS_RANK_NONE;
+    else
+        memset(q + per * old * size, 0, per * (cap - old) * size);
+    free(a);
+    return q;
+}
+
+/* Grows the capacity to cap > po->cap, keeping what is carried across periods. */
+static int grow_to(cs_payout *po, const cs_plan *p, size_t cap)
+{
+    const size_t old = po->cap;
+    /* Results and scratch are not kept: freed first, so that the peak holds one copy of them; the
+     * carried arrays are copied one at a time.  A carried array that did grow before a failure
+     * does no harm (it is larger than po->cap). */
+    free_period(po);
+    int bad = 0;
+#define GROW(f, per, titles) po->f = grow_carried(po->f, sizeof *po->f, per, old, cap, titles, &bad)
+    GROW(title, 1, 1);
+    GROW(leg_measure, 2, 0);
+    GROW(carry, 2, 0);
+    GROW(idle, 1, 0);
+    GROW(completed, 1, 0);
+#undef GROW
+    if (!bad) {
+        po->cap = cap;
+        if (!alloc_period(po, p)) return 0;
+        po->cap = old;
+    }
+    alloc_period(po, p); /* at the old size, so that po stays usable if memory allows */
+    return -1;
+}
+
 int cs_payout_resize(cs_payout *po, const cs_plan *p, size_t n)
 {
     if (n < po->n) return -1;
-    if (n <= po->cap) { /* members po->n .. n-1 were never used: they hold the initial state */
-        po->n = n;
-        return 0;
-    }
-    size_t cap = po->cap * 2 > n ? po->cap * 2 : n;
-    cs_payout *q = cs_payout_new(p, cap);
-    if (!q) return -1;
-    const size_t old = po->n;
-    memcpy(q->title, po->title, old * sizeof *q->title);
-#define KEEP(f, per) \
-    if (po->f) memcpy(q->f, po->f, (per) * old * sizeof *q->f)
-    KEEP(leg_measure, 2);
-    KEEP(carry, 2);
-    KEEP(idle, 1);
-    KEEP(completed, 1);
-#undef KEEP
-    cs_payout tmp = *po;
-    *po = *q;
-    *q = tmp;
-    cs_payout_free(q);
-    po->n = n;
+    /* twice the capacity at least: each growth reallocates (and faults in) every array */
+    if (n > po->cap && grow_to(po, p, 2 * po->cap > n ? 2 * po->cap : n)) return -1;
+    po->n = n; /* members po->n .. n-1 were never used: they hold the initial state */
     return 0;
+}
+
+int cs_payout_reserve(cs_payout *po, const cs_plan *p, size_t cap)
+{
+    return cap > po->cap ? grow_to(po, p, cap) : 0;
 }
 
 void cs_payout_free(cs_payout *po)
 {
     if (!po) return;
-    free(po->amount);
+    free_period(po);
     free(po->bonus_total);
-    free(po->active);
-    free(po->rank);
-    free(po->gv);
     free(po->title);
-    free(po->submax);
-    free(po->broken);
-    free(po->vec);
-    free(po->src);
-    free(po->takes);
     free(po->leg_measure);
     free(po->carry);
     free(po->idle);
     free(po->completed);
-    free(po->psub);
-    free(po->psize);
-    free(po->qual);
-    free(po->pfull);
     free(po);
 }
 
@@ -153,17 +255,59 @@ static int checked_sum(const int64_t *a, size_t n, int64_t *out)
     return bad ? -1 : 0;
 }
 
-/* What one bottom-up pass needs; each pass is a cs_range_fn over it (see cs_tree_bottom_up). */
+/* What one bottom-up pass needs; each pass is a cs_range_fn over it (see cs_tree_bottom_up).
+ * Arrays marked "by position" are indexed by tree position (tree.h); `perm` maps a position to
+ * the member whose result it is (NULL: the same index). */
 typedef struct {
     cs_payout *po;
     const cs_plan *p;
     const cs_bonus *b;
     const cs_tree *t;
-    const int64_t *pv, *bv;
-    const int64_t *src; /* level bonuses: the amount each member is a source of */
-    int64_t *out;
-    int narrow; /* level bonuses: every rate x amount sum fits in 64 bits */
+    const int32_t *perm;
+    const int64_t *pv, *bv;   /* by position */
+    const uint8_t *active;    /* by position */
+    int32_t *rank;            /* by position */
+    int64_t *gv;              /* by position; with perm, pv is the same array (PV until settled) */
+    int32_t broken_at;        /* a member broke away when its rank is at least this */
+    /* level bonuses: a member is a source of src[c], or, with is_new, of src[c] (or `each` when
+     * src is NULL) if it joined this period and 0 otherwise; all by position */
+    const int64_t *src;
+    const uint8_t *is_new;
+    int64_t each;
+    int take_all; /* no compression: every member takes a level (else only active ones) */
+    int narrow;   /* every rate x amount sum fits in 64 bits */
+    int64_t *out; /* by member: with perm, zeroed first and written where not zero */
 } pass;
+
+/* The per-member tables of a bottom-up pass live in t->ring slots (tree.h): position i in slot
+ * i % ring.  Going down from hi-1, the slots of a member and of its first recruit are stepped
+ * down instead of divided.  With a list of recruits (layout 3) ring = n and a recruit c's slot is
+ * c itself: sc is then unused. */
+typedef struct {
+    size_t S, si, sc; /* ring size; slot of the member; slot of its first recruit */
+} ring;
+
+static inline ring ring_at(const pass *ps, size_t i)
+{
+    const size_t S = ps->t->ring;
+    return (ring){S, i % S, ps->t->child_off[i] % S};
+}
+
+/* From member i to member i-1. */
+static inline void ring_down(ring *r, const uint32_t *off, size_t i)
+{
+    const size_t deg = off[i] - off[i - 1]; /* recruits of i-1: at most one depth, < S */
+    r->si = r->si ? r->si - 1 : r->S - 1;
+    r->sc = r->sc >= deg ? r->sc - deg : r->sc + r->S - deg;
+}
+
+static inline size_t ring_next(const ring *r, size_t s) { return s + 1 == r->S ? 0 : s + 1; }
+
+static inline void put(const pass *ps, size_t i, int64_t x)
+{
+    if (!ps->perm) ps->out[i] = x;
+    else if (x) ps->out[ps->perm[i]] = x;
+}
 
 /* ---- ranks ----------------------------------------------------------------------------------- */
 
@@ -174,7 +318,7 @@ typedef struct {
     int32_t legs_at_least[CS_MAX_RANKS + 1]; /* [r]: recruits whose subtree holds rank >= r */
 } rank_facts;
 
-static int rank_holds(const cs_rank *rk, const cs_payout *po, const cs_tree *t, size_t i, const rank_facts *f)
+static int rank_holds(const cs_rank *rk, const pass *ps, size_t i, const rank_facts *f)
 {
     if (f->pv < rk->pv || f->nactive < rk->active_frontline || f->gv < rk->gv) return 0;
     for (size_t l = 0; l < rk->nlegs; l++)
@@ -182,9 +326,10 @@ static int rank_holds(const cs_rank *rk, const cs_payout *po, const cs_tree *t, 
     if (rk->gv > 0 && rk->max_leg_ppm > 0) {
         /* in millionths, so that "at most s of G" needs no rounding */
         i128 cap = (i128)rk->max_leg_ppm * rk->gv, q = (i128)f->pv * CS_PPM_ONE;
-        for (uint32_t k = t->child_off[i]; k < t->child_off[i + 1]; k++) {
-            int32_t c = t->child[k];
-            i128 leg = po->broken[c] ? 0 : (i128)po->gv[c] * CS_PPM_ONE;
+        const int32_t *ch = ps->t->child;
+        for (uint32_t k = ps->t->child_off[i]; k < ps->t->child_off[i + 1]; k++) {
+            const size_t c = ch ? (size_t)ch[k] : k;
+            i128 leg = ps->rank[c] >= ps->broken_at ? 0 : (i128)ps->gv[c] * CS_PPM_ONE;
             q += leg < cap ? leg : cap;
         }
         if (q < (i128)rk->gv * CS_PPM_ONE) return 0;
@@ -192,50 +337,54 @@ static int rank_holds(const cs_rank *rk, const cs_payout *po, const cs_tree *t, 
     return 1;
 }
 
-static void count_legs(const cs_payout *po, const cs_tree *t, size_t i, size_t nranks, rank_facts *f)
+static void count_legs(const pass *ps, size_t i, size_t nranks, rank_facts *f)
 {
     int32_t *at = f->legs_at_least;
     memset(at, 0, (nranks + 1) * sizeof *at);
-    for (uint32_t k = t->child_off[i]; k < t->child_off[i + 1]; k++) {
-        int32_t s = po->submax[t->child[k]];
+    const int32_t *ch = ps->t->child;
+    for (uint32_t k = ps->t->child_off[i]; k < ps->t->child_off[i + 1]; k++) {
+        int32_t s = ps->po->submax[ch ? (size_t)ch[k] : k];
         if (s >= 0) at[s]++;
     }
     for (size_t r = nranks; r-- > 1;) at[r - 1] += at[r];
 }
 
-/* Group volume, paid-as rank and breakaway of members hi-1 down to lo. */
+/* Group volume, paid-as rank and breakaway of positions hi-1 down to lo. */
 static int settle_range(void *vp, size_t lo, size_t hi)
 {
     const pass *ps = vp;
     cs_payout *po = ps->po;
     const cs_plan *p = ps->p;
-    const cs_tree *t = ps->t;
-    int any_legs = 0;
-    for (size_t r = 0; r < p->nranks; r++) any_legs |= p->ranks[r].nlegs > 0;
+    const uint32_t *off = ps->t->child_off;
+    const int32_t *ch = ps->t->child;
+    int32_t *submax = po->submax; /* NULL when no rank counts legs */
     rank_facts f;
     for (size_t i = hi; i-- > lo;) {
-        int64_t gv = ps->pv[i];
+        int64_t gv = ps->pv[i]; /* read before gv[i] is written: with perm they are the same array */
         int32_t nactive = 0, sub = CS_RANK_NONE;
-        for (uint32_t k = t->child_off[i]; k < t->child_off[i + 1]; k++) {
-            int32_t c = t->child[k];
-            gv += po->broken[c] ? 0 : po->gv[c];
-            nactive += po->active[c];
-            sub = po->submax[c] > sub ? po->submax[c] : sub;
+        for (uint32_t k = off[i]; k < off[i + 1]; k++) {
+            const size_t c = ch ? (size_t)ch[k] : k;
+            gv += ps->rank[c] >= ps->broken_at ? 0 : ps->gv[c];
+            nactive += ps->active[c];
+            if (submax) sub = submax[c] > sub ? submax[c] : sub;
         }
-        po->gv[i] = gv;
         int32_t rank = CS_RANK_NONE;
-        if (po->active[i]) {
+        if (ps->active[i]) {
             f.pv = ps->pv[i], f.gv = gv, f.nactive = nactive;
-            if (any_legs) count_legs(po, t, i, p->nranks, &f);
+            if (submax) count_legs(ps, i, p->nranks, &f);
             for (int32_t r = (int32_t)p->nranks - 1; r >= 0; r--)
-                if (rank_holds(&p->ranks[r], po, t, i, &f)) {
+                if (rank_holds(&p->ranks[r], ps, i, &f)) {
                     rank = r;
                     break;
                 }
         }
-        po->rank[i] = rank;
-        po->submax[i] = rank > sub ? rank : sub;
-        po->broken[i] = p->breakaway != CS_RANK_NONE && rank >= p->breakaway;
+        ps->gv[i] = gv;
+        ps->rank[i] = rank;
+        if (ps->perm) { /* the results by member */
+            po->gv[ps->perm[i]] = gv;
+            po->rank[ps->perm[i]] = rank;
+        }
+        if (submax) submax[i] = rank > sub ? rank : sub;
     }
     return 0;
 }
@@ -243,92 +392,114 @@ static int settle_range(void *vp, size_t lo, size_t hi)
 /* ---- bonuses paid by level (unilevel, fast start, enrolment, matching) ----------------------- */
 
 /* vec[i*K + k] = the amount at sources k+1 levels below i, where a member takes a level when
- * takes[] says so; then each active member is paid its rank's rates on its own levels.  A recruit
- * that takes a level shifts its table down by one; one that does not adds it as it is (branch-free:
- * vc[l - t]).  Inlined for each small K so that the loops over levels unroll. */
-static inline __attribute__((always_inline)) int level_sweep(const pass *ps, size_t lo, size_t hi, const size_t K)
+ * active (or always, without compression); then each active member is paid its rank's rates on
+ * its own levels.  A recruit that takes a level shifts its table down by one; one that does not
+ * adds it as it is (branch-free: vc[l - t]).  Inlined for each small K so that the loops over
+ * levels unroll. */
+static inline __attribute__((always_inline)) int level_sweep(const pass *ps, size_t lo, size_t hi, const size_t K,
+                                                             const int LIST)
 {
-    cs_payout *po = ps->po;
-    const cs_tree *t = ps->t;
+    const uint32_t *off = ps->t->child_off;
+    const int32_t *ch = LIST ? ps->t->child : NULL;
     const int64_t *src = ps->src;
-    const uint8_t *takes = po->takes;
-    int64_t *vec = po->vec, *out = ps->out;
-    for (size_t i = hi; i-- > lo;) {
-        int64_t *v = vec + i * K;
+    const uint8_t *active = ps->active, *is_new = ps->is_new;
+    int64_t *vec = ps->po->vec;
+    if (hi <= lo) return 0;
+    ring rg = ring_at(ps, hi - 1);
+    for (size_t i = hi; i-- > lo; i > lo ? ring_down(&rg, off, i) : (void)0) {
+        int64_t *v = vec + rg.si * K;
         for (size_t l = 0; l < K; l++) v[l] = 0;
-        for (uint32_t k = t->child_off[i]; k < t->child_off[i + 1]; k++) {
-            size_t c = (size_t)t->child[k], tk = takes[c];
-            const int64_t *vc = vec + c * K;
-            v[0] += src[c] + vc[0] * (int64_t)(1 - tk);
+        for (uint32_t k = off[i], sc = (uint32_t)rg.sc; k < off[i + 1]; k++, sc = (uint32_t)ring_next(&rg, sc)) {
+            const size_t c = ch ? (size_t)ch[k] : k, tk = ps->take_all ? 1 : active[c];
+            const int64_t s = !is_new ? src[c] : !is_new[c] ? 0 : src ? src[c] : ps->each;
+            const int64_t *vc = vec + (ch ? c : sc) * K;
+            v[0] += s + vc[0] * (int64_t)(1 - tk);
             for (size_t l = 1; l < K; l++) v[l] += vc[l - tk];
         }
-        out[i] = 0;
-        if (!po->active[i]) continue;
-        const int32_t *rate = ps->b->levels.ppm + CS_ROW(po->rank[i]) * K;
+        if (!active[i]) {
+            put(ps, i, 0);
+            continue;
+        }
+        const int32_t *rate = ps->b->levels.ppm + CS_ROW(ps->rank[i]) * K;
         if (ps->narrow) {
             int64_t x = 0;
             for (size_t l = 0; l < K; l++) x += (int64_t)rate[l] * v[l];
-            out[i] = (x + CS_PPM_ONE / 2) / CS_PPM_ONE;
+            put(ps, i, (x + CS_PPM_ONE / 2) / CS_PPM_ONE);
             continue;
         }
         i128 x = 0;
         for (size_t l = 0; l < K; l++) x += (i128)rate[l] * v[l];
-        if (x && (out[i] = cs_round_micro(x)) < 0) return -1;
+        int64_t a = x ? cs_round_micro(x) : 0;
+        if (a < 0) return -1;
+        put(ps, i, a);
     }
     return 0;
 }
 
+/* Specialised for each small K and for the layout (a list of recruits or consecutive ones), so
+ * that the loops over levels unroll and the recruit loop has no test of the layout. */
+#define LEVELS(LIST) \
+    switch (ps->b->levels.nlevels) { \
+    case 1: return level_sweep(ps, lo, hi, 1, LIST); \
+    case 2: return level_sweep(ps, lo, hi, 2, LIST); \
+    case 3: return level_sweep(ps, lo, hi, 3, LIST); \
+    case 4: return level_sweep(ps, lo, hi, 4, LIST); \
+    case 5: return level_sweep(ps, lo, hi, 5, LIST); \
+    case 6: return level_sweep(ps, lo, hi, 6, LIST); \
+    case 7: return level_sweep(ps, lo, hi, 7, LIST); \
+    case 8: return level_sweep(ps, lo, hi, 8, LIST); \
+    default: return level_sweep(ps, lo, hi, (size_t)ps->b->levels.nlevels, LIST); \
+    }
+
 static int levels_range(void *vp, size_t lo, size_t hi)
 {
     const pass *ps = vp;
-    switch (ps->b->levels.nlevels) {
-    case 1: return level_sweep(ps, lo, hi, 1);
-    case 2: return level_sweep(ps, lo, hi, 2);
-    case 3: return level_sweep(ps, lo, hi, 3);
-    case 4: return level_sweep(ps, lo, hi, 4);
-    case 5: return level_sweep(ps, lo, hi, 5);
-    case 6: return level_sweep(ps, lo, hi, 6);
-    case 7: return level_sweep(ps, lo, hi, 7);
-    case 8: return level_sweep(ps, lo, hi, 8);
-    default: return level_sweep(ps, lo, hi, (size_t)ps->b->levels.nlevels);
-    }
+    if (ps->t->child) LEVELS(1)
+    LEVELS(0)
 }
+#undef LEVELS
 
-/* `total` is the sum of src[]: every level amount is at most that, and every rate at most 100%. */
+/* `total` is the sum of the sources: every level amount is at most that, and every rate at most
+ * 100%. */
 static int pay_levels(pass *ps, int64_t total, cs_diags *d)
 {
     ps->narrow = total <= INT64_MAX / CS_PPM_ONE - 1;
+    ps->take_all = ps->b->compression == CS_COMPRESS_NONE;
     return cs_tree_bottom_up(ps->t, levels_range, ps) ? overflow(d, ps->b) : 0;
 }
 
-/* Sets src[] to `amount` for new members (0 for others); *total gets their sum, checked to fit. */
-static int new_member_sources(cs_payout *po, const cs_period_input *in, const int64_t *per_member, int64_t each,
-                              size_t n, int64_t *total_out)
+/* Sum of what new members are sources of (per_member[i], or `each`), checked to fit. */
+static int new_member_total(const uint8_t *is_new, const int64_t *per_member, int64_t each, size_t n,
+                            int64_t *total_out)
 {
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++)
-        po->src[i] = in->is_new && in->is_new[i] ? (per_member ? per_member[i] : each) : 0;
-    return checked_sum(po->src, n, total_out);
+    int64_t total = 0;
+    int bad = 0;
+#pragma omp parallel
+    {
+        int64_t s = 0;
+        int ovf = 0;
+#pragma omp for schedule(static) nowait
+        for (size_t i = 0; i < n; i++)
+            if (is_new[i]) ovf |= __builtin_add_overflow(s, per_member ? per_member[i] : each, &s);
+#pragma omp critical(cs_new_member_total)
+        bad |= ovf || __builtin_add_overflow(total, s, &total);
+    }
+    *total_out = total;
+    return bad ? -1 : 0;
 }
 
-static int matching_sources(cs_payout *po, const cs_bonus *b, size_t n, int64_t *total_out)
+/* src[] by position: the sum of the matched bonuses' amounts of the member there. */
+static int matching_sources(cs_payout *po, const cs_bonus *b, const int32_t *perm, size_t n, int64_t *total_out)
 {
     int bad = 0;
 #pragma omp parallel for schedule(static) reduction(| : bad)
-    for (size_t i = 0; i < n; i++) {
+    for (size_t j = 0; j < n; j++) {
+        const size_t i = perm ? (size_t)perm[j] : j;
         int64_t s = 0;
         for (size_t m = 0; m < b->nmatched; m++) bad |= __builtin_add_overflow(s, po->amount[b->matched[m] * n + i], &s);
-        po->src[i] = s;
+        po->src[j] = s;
     }
     return bad || checked_sum(po->src, n, total_out) ? -1 : 0;
-}
-
-static void set_takes(cs_payout *po, cs_compression c, size_t n)
-{
-    if (c == CS_COMPRESS_NONE)
-        memset(po->takes, 1, n);
-    else
-        memcpy(po->takes, po->active, n);
 }
 
 /* ---- stairstep and generation ---------------------------------------------------------------- */
@@ -339,28 +510,32 @@ static void set_takes(cs_payout *po, cs_compression c, size_t n)
 static int stairstep_range(void *vp, size_t lo, size_t hi)
 {
     const pass *ps = vp;
-    cs_payout *po = ps->po;
-    const cs_tree *t = ps->t;
+    const uint32_t *off = ps->t->child_off;
+    const int32_t *ch = ps->t->child;
+    int64_t *vec = ps->po->vec;
     const size_t R = ps->p->nranks + 1;
     const int32_t *rate = ps->b->rate_by_row;
     int64_t sum[CS_MAX_RANKS + 1];
-    for (size_t i = hi; i-- > lo;) {
+    if (hi <= lo) return 0;
+    ring rg = ring_at(ps, hi - 1);
+    for (size_t i = hi; i-- > lo; i > lo ? ring_down(&rg, off, i) : (void)0) {
         memset(sum, 0, R * sizeof *sum);
-        for (uint32_t k = t->child_off[i]; k < t->child_off[i + 1]; k++) {
-            int32_t c = t->child[k];
-            if (po->broken[c]) continue;
-            const int64_t *wc = po->vec + (size_t)c * R;
+        for (uint32_t k = off[i], sc = (uint32_t)rg.sc; k < off[i + 1]; k++, sc = (uint32_t)ring_next(&rg, sc)) {
+            const size_t c = ch ? (size_t)ch[k] : k;
+            if (ps->rank[c] >= ps->broken_at) continue;
+            const int64_t *wc = vec + (ch ? c : sc) * R;
             for (size_t r = 0; r < R; r++) sum[r] += wc[r];
         }
-        size_t row = CS_ROW(po->rank[i]);
-        ps->out[i] = 0;
-        if (po->active[i]) {
+        size_t row = CS_ROW(ps->rank[i]);
+        int64_t a = 0;
+        if (ps->active[i]) {
             i128 x = ps->b->include_own ? (i128)rate[row] * ps->bv[i] : 0;
             for (size_t r = 0; r < R; r++)
                 if (rate[r] < rate[row]) x += (i128)(rate[row] - rate[r]) * sum[r];
-            if (x && (ps->out[i] = cs_round_micro(x)) < 0) return -1;
+            if (x && (a = cs_round_micro(x)) < 0) return -1;
         }
-        int64_t *w = po->vec + i * R;
+        put(ps, i, a);
+        int64_t *w = vec + rg.si * R;
         memset(w, 0, R * sizeof *w);
         w[row] = ps->bv[i];
         for (size_t r = 0; r < R; r++) w[r > row ? r : row] += sum[r];
@@ -373,29 +548,33 @@ static int stairstep_range(void *vp, size_t lo, size_t hi)
 static int generations_range(void *vp, size_t lo, size_t hi)
 {
     const pass *ps = vp;
-    cs_payout *po = ps->po;
-    const cs_tree *t = ps->t;
+    const uint32_t *off = ps->t->child_off;
+    const int32_t *ch = ps->t->child;
+    int64_t *vec = ps->po->vec, *src = ps->po->src;
     const size_t G = (size_t)ps->b->levels.nlevels;
     int64_t sum[CS_MAX_LEVELS];
-    for (size_t i = hi; i-- > lo;) {
+    if (hi <= lo) return 0;
+    ring rg = ring_at(ps, hi - 1);
+    for (size_t i = hi; i-- > lo; i > lo ? ring_down(&rg, off, i) : (void)0) {
         memset(sum, 0, G * sizeof *sum);
         int64_t group = ps->bv[i];
-        for (uint32_t k = t->child_off[i]; k < t->child_off[i + 1]; k++) {
-            int32_t c = t->child[k];
-            const int64_t *hc = po->vec + (size_t)c * G;
+        for (uint32_t k = off[i], sc = (uint32_t)rg.sc; k < off[i + 1]; k++, sc = (uint32_t)ring_next(&rg, sc)) {
+            const size_t c = ch ? (size_t)ch[k] : k;
+            const int64_t *hc = vec + (ch ? c : sc) * G;
             for (size_t g = 0; g < G; g++) sum[g] += hc[g];
-            if (!po->broken[c]) group += po->src[c];
+            if (ps->rank[c] < ps->broken_at) group += src[c];
         }
-        po->src[i] = group;
-        ps->out[i] = 0;
-        if (po->active[i]) {
-            const int32_t *rate = ps->b->levels.ppm + CS_ROW(po->rank[i]) * G;
+        src[i] = group;
+        int64_t a = 0;
+        if (ps->active[i]) {
+            const int32_t *rate = ps->b->levels.ppm + CS_ROW(ps->rank[i]) * G;
             i128 x = 0;
             for (size_t g = 0; g < G; g++) x += (i128)rate[g] * sum[g];
-            if (x && (ps->out[i] = cs_round_micro(x)) < 0) return -1;
+            if (x && (a = cs_round_micro(x)) < 0) return -1;
         }
-        int64_t *h = po->vec + i * G;
-        if (po->broken[i]) {
+        put(ps, i, a);
+        int64_t *h = vec + rg.si * G;
+        if (ps->rank[i] >= ps->broken_at) {
             h[0] = group;
             for (size_t g = 1; g < G; g++) h[g] = sum[g - 1];
         } else {
@@ -579,34 +758,52 @@ static int apply_cap(cs_payout *po, const cs_plan *p, const cs_period_input *in,
 
 /* ---- one period ------------------------------------------------------------------------------ */
 
-static int pay_bonus(cs_payout *po, const cs_plan *p, size_t b, const cs_tree *t, const cs_period_input *in,
-                     cs_diags *d)
+static void clear(int64_t *a, size_t n)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) a[i] = 0;
+}
+
+/* ps: the views of this period (by position), with out unset. */
+static int pay_bonus(cs_payout *po, const cs_plan *p, size_t b, pass ps, const cs_period_input *in, cs_diags *d)
 {
     const cs_bonus *bo = &p->bonuses[b];
     const size_t n = po->n;
     int64_t *out = po->amount + b * n, total;
-    pass ps = {.po = po, .p = p, .b = bo, .t = t, .pv = in->pv, .bv = in->bv, .src = po->src, .out = out};
+    ps.b = bo;
+    ps.out = out;
+    const int by_tree = bo->type == CS_BONUS_UNILEVEL || bo->type == CS_BONUS_FAST_START ||
+                        bo->type == CS_BONUS_ENROLMENT || bo->type == CS_BONUS_MATCHING ||
+                        bo->type == CS_BONUS_STAIRSTEP || bo->type == CS_BONUS_GENERATION;
+    if (by_tree && ps.perm) clear(out, n); /* the passes then write only the amounts that are not 0 */
     switch (bo->type) {
     case CS_BONUS_RETAIL: return pay_retail(po, bo, in->retail, n, out, d);
     case CS_BONUS_UNILEVEL:
-        ps.src = in->bv;
-        set_takes(po, bo->compression, n);
+        ps.src = ps.bv;
+        ps.is_new = NULL;
         return pay_levels(&ps, po->company_bv, d);
     case CS_BONUS_FAST_START:
-    case CS_BONUS_ENROLMENT:
-        if (new_member_sources(po, in, bo->type == CS_BONUS_FAST_START ? in->bv : NULL, p->enrolment_fee, n, &total))
-            return overflow(d, bo);
-        set_takes(po, bo->compression, n);
+    case CS_BONUS_ENROLMENT: {
+        const int64_t *per_member = bo->type == CS_BONUS_FAST_START ? in->bv : NULL;
+        if (!in->is_new) { /* nobody joined: nothing to pay */
+            if (!ps.perm) clear(out, n);
+            return 0;
+        }
+        if (new_member_total(in->is_new, per_member, p->enrolment_fee, n, &total)) return overflow(d, bo);
+        ps.src = per_member ? ps.bv : NULL;
+        ps.each = p->enrolment_fee;
         return pay_levels(&ps, total, d);
+    }
     case CS_BONUS_MATCHING:
-        if (matching_sources(po, bo, n, &total)) return overflow(d, bo);
-        set_takes(po, bo->compression, n);
+        if (matching_sources(po, bo, ps.perm, n, &total)) return overflow(d, bo);
+        ps.src = po->src;
+        ps.is_new = NULL;
         return pay_levels(&ps, total, d);
-    case CS_BONUS_STAIRSTEP: return cs_tree_bottom_up(t, stairstep_range, &ps) ? overflow(d, bo) : 0;
-    case CS_BONUS_GENERATION: return cs_tree_bottom_up(t, generations_range, &ps) ? overflow(d, bo) : 0;
+    case CS_BONUS_STAIRSTEP: return cs_tree_bottom_up(ps.t, stairstep_range, &ps) ? overflow(d, bo) : 0;
+    case CS_BONUS_GENERATION: return cs_tree_bottom_up(ps.t, generations_range, &ps) ? overflow(d, bo) : 0;
     case CS_BONUS_RANK_ADVANCE: return pay_advancement(po, bo, n, out, d);
     case CS_BONUS_POOL: return pay_pool(po, bo, in, n, po->company_bv, out, d);
-    case CS_BONUS_BINARY: return cs_binary_pay(po, p, bo, t, in, out) ? overflow(d, bo) : 0;
+    case CS_BONUS_BINARY: return cs_binary_pay(po, p, bo, ps.t, in, out) ? overflow(d, bo) : 0;
     case CS_BONUS_MATRIX: return cs_matrix_pay(po, bo, in, out) ? overflow(d, bo) : 0;
     case CS_BONUS_NTYPES: break;
     }
@@ -635,15 +832,52 @@ int cs_payout_period(cs_payout *po, const cs_plan *p, const cs_tree *t, const cs
 {
     const size_t n = po->n;
     int64_t total_pv;
+    if (t->n != n) {
+        cs_error(d, NULL, 0, 0, "the sponsor tree given has %zu members, the payout %zu", t->n, n);
+        return -1;
+    }
     if (p->placement.kind != CS_PTREE_NONE && check_placement(po, p, in, d)) return -1;
+    if (alloc_vec(po, p, t)) {
+        cs_error(d, NULL, 0, 0, "out of memory");
+        return -1;
+    }
     if (checked_sum(in->pv, n, &total_pv) || checked_sum(in->bv, n, &po->company_bv)) return overflow(d, NULL);
+    const int64_t active_pv = p->active_pv;
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++)
-        po->active[i] = in->pv[i] > 0 && in->pv[i] >= p->active_pv; /* buying nothing is never active */
-    pass ranks = {.po = po, .p = p, .t = t, .pv = in->pv, .bv = in->bv};
-    cs_tree_bottom_up(t, settle_range, &ranks);
+        po->active[i] = in->pv[i] > 0 && in->pv[i] >= active_pv; /* buying nothing is never active */
+    pass ps = {.po = po, .p = p, .t = t, .perm = t->perm, .pv = in->pv, .bv = in->bv, .active = po->active,
+               .rank = po->rank, .gv = po->gv, .is_new = in->is_new,
+               .broken_at = p->breakaway != CS_RANK_NONE ? p->breakaway : INT32_MAX};
+    if (t->perm) {
+        /* Join order: the passes run over copies by tree position, gathered once here (one random
+         * read per member and input) so that the passes stream; the results are written back by
+         * member. */
+        if (alloc_work(po, p)) {
+            cs_error(d, NULL, 0, 0, "out of memory");
+            return -1;
+        }
+        const int32_t *perm = t->perm;
+        uint8_t *wnew = po->wnew;
+        const uint8_t *is_new = in->is_new;
+#pragma omp parallel for schedule(static)
+        for (size_t j = 0; j < n; j++) {
+            const size_t i = (size_t)perm[j];
+            const int64_t pv = in->pv[i];
+            po->wgv[j] = pv;
+            po->wbv[j] = in->bv[i];
+            po->wactive[j] = pv > 0 && pv >= active_pv;
+            if (wnew) wnew[j] = is_new ? is_new[i] : 0;
+        }
+        ps.pv = ps.gv = po->wgv;
+        ps.bv = po->wbv;
+        ps.active = po->wactive;
+        ps.rank = po->wrank;
+        ps.is_new = is_new ? wnew : NULL;
+    }
+    cs_tree_bottom_up(t, settle_range, &ps);
     for (size_t b = 0; b < p->nbonuses; b++)
-        if (pay_bonus(po, p, b, t, in, d)) return -1;
+        if (pay_bonus(po, p, b, ps, in, d)) return -1;
     if (p->placement.kind == CS_PTREE_BINARY && !cs_plan_placement_bonus(p) && cs_binary_measure(po, p, in))
         return overflow(d, NULL);
     po->company_paid = 0;

@@ -57,13 +57,22 @@ typedef struct {
     int64_t *carry;       /* 2n, binary bonus: volume carried over in each leg, hundredths */
     uint32_t *idle;       /* n, binary bonus with flush_after: periods in a row without a pairing */
     uint64_t *completed;  /* n, matrix completion: bit k set once level k+1's amount has been paid */
-    /* scratch, reused between periods */
-    int32_t *submax;      /* n: highest rank in the member's subtree */
-    uint8_t *broken;      /* n: broke away this period */
-    int64_t *vec;         /* n * width: per-member tables of the bottom-up passes */
-    size_t vec_width;
-    int64_t *src;         /* n: the amount each member is a source of, for level bonuses */
-    uint8_t *takes;       /* n: takes a level (compression) */
+    /* scratch, reused between periods; by tree position (tree.h), not member index */
+    int32_t *submax;      /* n: highest rank in the member's subtree; NULL unless a rank has leg rules */
+    int64_t *vec;         /* vec_rows * vec_width: per-member tables of the bottom-up passes, in the
+                           * tree's ring of slots (tree.h); by member index for the matrix bonus */
+    size_t vec_width, vec_rows;
+    int64_t *src;         /* n: matching: amounts matched; generations: group BV; NULL for other plans */
+    /* Copies by position of what the passes read, when the tree's positions are not member indices
+     * (t->perm set: join order); allocated at the first such period.  Otherwise the passes read the
+     * inputs and results above directly. */
+    int64_t *wgv;         /* n: PV, then group volume */
+    int64_t *wbv;         /* n: BV */
+    int32_t *wrank;       /* n: paid-as rank */
+    uint8_t *wactive;     /* n */
+    uint8_t *wnew;        /* n: joined this period; NULL unless a bonus pays on new members */
+    size_t wcap;          /* members the copies have room for */
+    /* scratch of the placement passes, by member index */
     int64_t *psub;        /* n, binary: BV of the member's placement subtree, the member included */
     int32_t *psize;       /* n, binary by count: members in the member's placement subtree */
     int32_t *qual;        /* 2n, binary qualification: active personally sponsored members in each leg */
@@ -79,8 +88,16 @@ void cs_payout_free(cs_payout *po);
  * po->n .. n-1 are new: unranked, nothing carried.  When n exceeds the capacity the arrays are
  * reallocated (to at least twice the capacity) and what is carried across periods is kept
  * (titles, binary carry-over, idle counts and leg measures, matrix completions); the last
- * period's results are not.  Returns 0, or -1 if n < po->n or out of memory (po unchanged). */
+ * period's results are not.  Returns 0, or -1 if n < po->n (po unchanged) or out of memory (po
+ * keeps its members and what it carries; the last results are lost). */
 int cs_payout_resize(cs_payout *po, const cs_plan *p, size_t n);
+
+/* Makes room for `cap` members without changing po->n, as cs_payout_resize does when it grows
+ * (the last period's results are not kept): for a caller that knows how far it will grow (the
+ * simulator, whose population caps its own arrays), so that the payout's arrays are not twice the
+ * members it will ever hold.  Returns 0, or -1 if out of memory (po keeps its size, what it
+ * carries, and scratch if memory allows; the last results are lost). */
+int cs_payout_reserve(cs_payout *po, const cs_plan *p, size_t cap);
 
 /* Computes one period.  Returns 0, or -1 with an error in `d` when an amount does not fit
  * (money overflow) or memory runs out. */

@@ -6,66 +6,192 @@
 
 #include "bigmem.h"
 
-/* Finds the depth ranges if the order is breadth-first (depth never decreases along the array). */
-static int find_levels(cs_tree *t)
+/* Makes sure t has room for n members: arrays grow by a quarter at least, so that a tree rebuilt
+ * every period of a growing simulation is reallocated (fresh pages to fault in) only now and then.
+ * perm and child, when there are, have t->cap entries. */
+static int reserve(cs_tree *t, size_t n)
 {
-    const size_t n = t->n;
-    uint32_t *depth = cs_big_malloc(n, sizeof *depth);
-    if (!depth) return -1;
-    size_t nlevels = n ? 1 : 0;
-    for (size_t i = 0; i < n; i++) {
-        depth[i] = t->parent[i] < 0 ? 0 : depth[t->parent[i]] + 1;
-        if (i && depth[i] < depth[i - 1]) {
-            free(depth);
-            return 0; /* not breadth-first: the passes run in one range */
+    if (t->child_off && n <= t->cap) return 0;
+    size_t cap = t->cap + t->cap / 4 > n ? t->cap + t->cap / 4 : n;
+    if (cap >= INT32_MAX) cap = n;
+    free(t->child_off), free(t->perm), free(t->child), free(t->scratch);
+    t->perm = t->child = NULL;
+    t->scratch = NULL;
+    t->cap = cap;
+    t->child_off = cs_big_malloc(cap + 1, sizeof *t->child_off);
+    return t->child_off ? 0 : -1;
+}
+
+/* *a (perm or child) with t->cap entries, or freed when not wanted. */
+static int want(int32_t **a, int yes, size_t cap)
+{
+    if (!yes) {
+        free(*a);
+        *a = NULL;
+        return 0;
+    }
+    return *a || (*a = cs_big_malloc(cap ? cap : 1, sizeof **a)) ? 0 : -1;
+}
+
+/* How scattered member-order pulls from the recruits would be: the share of recruits, visited as
+ * the passes visit them (members from the end, each one's recruits in index order), whose cache
+ * line of an 8-byte array (8 members) is not among the ~1024 lines seen last (a small
+ * direct-mapped cache).  About 1/8 when recruits are read in streams (breadth-first order, or a
+ * simulation's join order, where each period's joiners are in their sponsors' order); near 1 when
+ * every member joined on its own, anywhere in the tree. */
+static double scatter(const uint32_t *start, const int32_t *kids, size_t n)
+{
+    enum { SLOTS = 1024 };
+    uint32_t line[SLOTS];
+    memset(line, 0xff, sizeof line);
+    size_t miss = 0, total = start[n];
+    for (size_t i = n; i-- > 0;)
+        for (uint32_t k = start[i]; k < start[i + 1]; k++) {
+            uint32_t l = (uint32_t)kids[k] >> 3, h = (uint32_t)(l * 2654435761u) >> 22;
+            miss += line[h] != l;
+            line[h] = l;
         }
-        if (depth[i] + 1 > nlevels) nlevels = depth[i] + 1;
+    return total ? (double)miss / (double)total : 0;
+}
+
+/* Depth ranges from child_off: depth 0 is the roots, depth d+1 the recruits of depth d, so the
+ * recruits of [a, b) are [b, child_off[b]).  Counted first, so that a chain's 10^7 depths take
+ * one allocation (on huge pages). */
+static int find_levels(cs_tree *t, size_t nroots)
+{
+    size_t nlevels = 0;
+    if (t->n) /* member 0 is a root, so nroots >= 1 */
+        for (size_t b = nroots;; b = t->child_off[b]) {
+            nlevels++;
+            if (t->child_off[b] == b) break;
+        }
+    free(t->level_off);
+    t->level_off = cs_big_malloc(nlevels + 1, sizeof *t->level_off);
+    if (!t->level_off) return -1;
+    uint32_t *lo = t->level_off;
+    lo[0] = 0;
+    size_t ring = 1;
+    for (size_t d = 0, b = nroots; d < nlevels; d++) {
+        lo[d + 1] = (uint32_t)b;
+        size_t two = (d + 1 < nlevels ? t->child_off[b] : b) - lo[d];
+        if (two > ring) ring = two;
+        b = t->child_off[b];
     }
-    t->level_off = calloc(nlevels + 1, sizeof *t->level_off);
-    if (!t->level_off) {
-        free(depth);
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) t->level_off[depth[i] + 1] = (uint32_t)(i + 1);
     t->nlevels = nlevels;
-    free(depth);
+    t->ring = ring;
     return 0;
 }
+
+/* The members are in breadth-first order exactly when the roots come first and sponsors never
+ * decrease after them: then every member's recruits are consecutive, in index order, and come in
+ * the order of their sponsors. */
+static int in_bfs_order(const int32_t *parent, size_t n, size_t *nroots)
+{
+    size_t r = 0;
+    while (r < n && parent[r] < 0) r++;
+    *nroots = r;
+    for (size_t i = r + 1; i < n; i++)
+        if (parent[i] < parent[i - 1]) return 0; /* also catches a root after a recruit */
+    return 1;
+}
+
+static int build(cs_tree *t, size_t n, const int32_t *parent, cs_tree_order order)
+{
+    t->n = n;
+    t->parent = parent;
+    if (n >= INT32_MAX) return -1;
+    for (size_t i = 0; i < n; i++)
+        if (parent[i] >= (int64_t)i) return -1;
+    size_t nroots;
+    const int bfs = in_bfs_order(parent, n, &nroots);
+    if (reserve(t, n)) return -1;
+    uint32_t *off = t->child_off;
+    if (bfs) {
+        /* positions are member indices: the recruits of j follow the roots and the recruits of 0..j-1 */
+        if (want(&t->perm, 0, 0) || want(&t->child, 0, 0)) return -1;
+        free(t->scratch);
+        t->scratch = NULL;
+        size_t i = nroots;
+        for (size_t j = 0; j <= n; j++) {
+            while (i < n && (size_t)parent[i] < j) i++;
+            off[j] = (uint32_t)i;
+        }
+        return find_levels(t, nroots);
+    }
+    /* Recruits of each member by a counting sort on the sponsor (in index order), made in place as
+     * layout 3 */
+    if (want(&t->child, 1, t->cap)) return -1;
+    uint32_t *cnt = off;
+    int32_t *kids = t->child;
+    memset(cnt, 0, (n + 1) * sizeof *cnt);
+    for (size_t i = 0; i < n; i++)
+        if (parent[i] >= 0) cnt[parent[i]]++;
+    for (size_t m = 0, s = 0; m <= n; m++) s += cnt[m], cnt[m] = (uint32_t)s; /* end of m's recruits */
+    for (size_t i = n; i-- > 0;) /* from the end, so that recruits stay in index order */
+        if (parent[i] >= 0) kids[--cnt[parent[i]]] = (int32_t)i;
+    /* now the recruits of member m are kids[cnt[m] .. cnt[m+1]) */
+    const int renumber = order == CS_TREE_BFS || (order == CS_TREE_AUTO && n >= CS_TREE_RENUMBER_MIN &&
+                                                  scatter(cnt, kids, n) > 0.5);
+    free(t->level_off);
+    t->level_off = NULL;
+    t->nlevels = 0;
+    if (!renumber) {
+        t->ring = n ? n : 1;
+        free(t->scratch);
+        t->scratch = NULL;
+        return want(&t->perm, 0, 0);
+    }
+    /* Layout 2: a breadth-first walk lists each position's recruits in the order of the positions. */
+    uint32_t *pos_off = t->scratch ? t->scratch : cs_big_malloc(t->cap + 1, sizeof *pos_off);
+    t->scratch = NULL;
+    if (!pos_off || want(&t->perm, 1, t->cap)) {
+        free(pos_off);
+        return -1;
+    }
+    int32_t *perm = t->perm;
+    size_t tail = 0;
+    for (size_t i = 0; i < n; i++)
+        if (parent[i] < 0) perm[tail++] = (int32_t)i;
+    nroots = tail;
+    for (size_t j = 0; j < n; j++) {
+        const size_t m = (size_t)perm[j];
+        pos_off[j] = (uint32_t)tail;
+        for (uint32_t k = cnt[m]; k < cnt[m + 1]; k++) perm[tail++] = kids[k];
+    }
+    pos_off[n] = (uint32_t)n;
+    t->scratch = t->child_off; /* the counts: the next rebuild's positions array */
+    t->child_off = pos_off;
+    want(&t->child, 0, 0);
+    return find_levels(t, nroots);
+}
+
+int cs_tree_build(cs_tree *t, size_t n, const int32_t *parent, cs_tree_order order)
+{
+    if (build(t, n, parent, order)) {
+        cs_tree_free(t);
+        return -1;
+    }
+    return 0;
+}
+
+int cs_tree_update(cs_tree *t, size_t n, const int32_t *parent) { return cs_tree_build(t, n, parent, CS_TREE_AUTO); }
 
 int cs_tree_init(cs_tree *t, size_t n, const int32_t *parent)
 {
     memset(t, 0, sizeof *t);
-    if (n >= UINT32_MAX) return -1;
-    t->n = n;
-    t->parent = parent;
-    t->child_off = cs_big_calloc(n + 1, sizeof *t->child_off);
-    t->child = cs_big_malloc(n, sizeof *t->child);
-    if (!t->child_off || !t->child) goto fail;
-    /* counting sort of members by sponsor: keeps recruits in index order */
-    for (size_t i = 0; i < n; i++) {
-        int32_t p = parent[i];
-        if (p >= (int64_t)i) goto fail;
-        if (p >= 0) t->child_off[p + 1]++;
-    }
-    for (size_t i = 0; i < n; i++) t->child_off[i + 1] += t->child_off[i];
-    uint32_t *fill = cs_big_malloc(n, sizeof *fill);
-    if (!fill) goto fail;
-    memcpy(fill, t->child_off, n * sizeof *fill);
-    for (size_t i = 0; i < n; i++)
-        if (parent[i] >= 0) t->child[fill[parent[i]]++] = (int32_t)i;
-    free(fill);
-    if (find_levels(t)) goto fail;
+    if (cs_tree_update(t, n, parent)) return -1;
+    free(t->scratch); /* one build: nothing to keep it for */
+    t->scratch = NULL;
     return 0;
-fail:
-    cs_tree_free(t);
-    return -1;
 }
 
 void cs_tree_free(cs_tree *t)
 {
     free(t->child_off);
+    free(t->perm);
     free(t->child);
     free(t->level_off);
+    free(t->scratch);
     memset(t, 0, sizeof *t);
 }
 

@@ -278,13 +278,48 @@ static void die(const char *what)
     exit(1);
 }
 
-/* Bytes per member of the cs_payout arrays (payout.h), and of the tree index. */
-static double payout_bytes_per_member(const cs_payout *po)
+/* Bytes per member of the cs_payout arrays (payout.h) that this plan has, those of join order
+ * (the copies by tree position) included once they exist; `line` gets the breakdown. */
+static double payout_bytes_per_member(const cs_payout *po, char *line, size_t size)
 {
-    return (double)(po->nbonuses * sizeof *po->amount      /* amount */
-                    + sizeof *po->active + sizeof *po->rank + sizeof *po->gv + sizeof *po->title +
-                    sizeof *po->submax + sizeof *po->broken + po->vec_width * sizeof *po->vec + sizeof *po->src +
-                    sizeof *po->takes);
+    struct {
+        const void *a;
+        const char *name;
+        size_t bytes;
+    } f[] = {
+        {po->amount, "amount", po->nbonuses * sizeof *po->amount},
+        {po->active, "active", 1},
+        {po->rank, "rank", 4},
+        {po->gv, "gv", 8},
+        {po->title, "title", 4},
+        {po->submax, "submax", 4},
+        {po->src, "src", 8},
+        {po->wgv, "wgv", 8},
+        {po->wbv, "wbv", 8},
+        {po->wrank, "wrank", 4},
+        {po->wactive, "wactive", 1},
+        {po->wnew, "wnew", 1},
+        {po->leg_measure, "leg_measure", 16},
+        {po->carry, "carry", 16},
+        {po->idle, "idle", 4},
+        {po->completed, "completed", 8},
+        {po->psub, "psub", 8},
+        {po->psize, "psize", 4},
+        {po->qual, "qual", 8},
+        {po->pfull, "pfull", 1},
+    };
+    size_t total = 0, len = 0;
+    line[0] = 0;
+    for (size_t k = 0; k < sizeof f / sizeof *f; k++) {
+        if (!f[k].a) continue;
+        total += f[k].bytes;
+        if (len < size) len += (size_t)snprintf(line + len, size - len, "%s%s %zu", len ? " + " : "", f[k].name, f[k].bytes);
+    }
+    /* arrays are sized for po->cap members; the level tables for vec_rows of them (payout.h) */
+    const double m = (double)(po->n ? po->n : 1), vec = (double)(po->vec_rows * po->vec_width * sizeof *po->vec);
+    if (po->vec && len < size)
+        snprintf(line + len, size - len, " + vec %.1f (%zu x 8 for %zu rows)", vec / m, po->vec_width, po->vec_rows);
+    return ((double)total * (double)po->cap + vec) / m;
 }
 
 /* Times tree_init, and for each plan payout_new and payout_period, on genealogy g. */
@@ -319,7 +354,7 @@ static void bench_payouts(const options *o, const cs_genealogy *g, const char *s
         if (r + 1 < R) cs_tree_free(&tree);
     }
     stats st = summarise(t, R);
-    report("tree_init", shape, "-", n, &st, st.median / base.median, -1, 8.0);
+    report("tree_init", shape, "-", n, &st, st.median / base.median, -1, tree.perm || tree.child ? 8.0 : 4.0);
 
     for (size_t k = 0; k < o->nplans; k++) {
         const cs_plan *p = o->plan[k];
@@ -363,8 +398,9 @@ static void bench_payouts(const options *o, const cs_genealogy *g, const char *s
             if (r + 1 < R) cs_payout_free(po);
         }
         stats sn = summarise(t, R);
+        char mem[512];
         report("payout_new", shape, o->plan_name[k], n, &sn, sn.median / base.median, -1,
-               payout_bytes_per_member(po));
+               payout_bytes_per_member(po, mem, sizeof mem));
 
         /* each run is paired with a baseline run just before it, so that both see the same load
          * of the machine; the ratio reported is the median of the pairs' ratios */
@@ -396,9 +432,9 @@ static void bench_payouts(const options *o, const cs_genealogy *g, const char *s
         cs_format_cents(cbv, po->company_bv);
         cs_format_cents(cpaid, po->company_paid);
         printf("  check: %s on %s: company BV %s, company-paid %s\n", o->plan_name[k], shape, cbv, cpaid);
-        printf("  memory: cs_payout %.0f B/member = amount %zu x 8 + vec %zu x 8 + src, gv 16 + rank, title, submax 12"
-               " + active, broken, takes 3; tree 8 B/member\n",
-               payout_bytes_per_member(po), po->nbonuses, po->vec_width);
+        printf("  memory: cs_payout %.0f B/member = %s; tree layout %d (tree.h), %d B/member (child_off 4%s)\n",
+               payout_bytes_per_member(po, mem, sizeof mem), mem, tree.perm ? 2 : tree.child ? 3 : 1,
+               tree.perm || tree.child ? 8 : 4, tree.perm ? " + perm 4" : tree.child ? " + child 4" : "");
         if (pl)
             printf("  memory: placement tree %.0f B/member (ppar 4, pos 1, children %d x 4, rule scratch) + snapshot 16"
                    " B/member\n", 5.0 + 4.0 * p->placement.width + (p->placement.rule == CS_PLACE_SPILLOVER ? 1 : 8),
@@ -426,19 +462,13 @@ static void bench_payouts(const options *o, const cs_genealogy *g, const char *s
 static cs_genealogy *bfs_copy(const cs_genealogy *g)
 {
     const size_t n = g->n, np = g->nperiods, m = n ? n : 1;
-    cs_tree t;
-    if (cs_tree_init(&t, n, g->parent)) return NULL;
+    cs_tree t = {0};
+    if (cs_tree_build(&t, n, g->parent, CS_TREE_BFS)) return NULL; /* layout 2 at any size: perm is the order */
     uint32_t *order = malloc(m * sizeof *order), *pos = malloc(m * sizeof *pos);
     cs_genealogy *h = calloc(1, sizeof *h);
     if (!order || !pos || !h) goto fail;
-    size_t tail = 0;
-    for (size_t i = 0; i < n; i++)
-        if (g->parent[i] < 0) order[tail++] = (uint32_t)i;
-    for (size_t head = 0; head < tail; head++) {
-        uint32_t v = order[head];
-        for (uint32_t k = t.child_off[v]; k < t.child_off[v + 1]; k++) order[tail++] = (uint32_t)t.child[k];
-    }
-    if (tail != n) goto fail; /* cannot happen: parent[i] < i */
+    /* the tree's positions are that order (tree.h; perm is NULL when the members are in it already) */
+    for (size_t k = 0; k < n; k++) order[k] = t.perm ? (uint32_t)t.perm[k] : (uint32_t)k;
     for (size_t k = 0; k < n; k++) pos[order[k]] = (uint32_t)k;
 
     h->n = n;

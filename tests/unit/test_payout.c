@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,7 +391,8 @@ static void test_against_naive(void **state)
             m.order[k] = (uint32_t)i;
         }
         cs_tree t;
-        assert_int_equal(cs_tree_init(&t, m.n, m.parent), 0);
+        memset(&t, 0, sizeof t); /* each layout of tree.h in turn */
+        assert_int_equal(cs_tree_build(&t, m.n, m.parent, (cs_tree_order)(trial % 3)), 0);
         cs_payout *po = cs_payout_new(p, m.n);
         assert_non_null(po);
         for (int period = 0; period < 2; period++) {
@@ -534,6 +536,8 @@ static void test_resize_keeps_state(void **state)
             const size_t n = size[period];
             random_period(r, &m);
             for (size_t i = n; i < m.n; i++) m.pv[i] = m.bv[i] = m.retail[i] = 0, m.is_new[i] = 0;
+            if (gsl_rng_uniform(r) < 0.3) /* room made ahead, as a simulator that knows its population */
+                assert_int_equal(cs_payout_reserve(po, p, n + gsl_rng_uniform_int(r, 8)), 0);
             assert_int_equal(cs_payout_resize(po, p, n), 0);
             assert_int_equal(po->n, n);
             assert_true(po->cap >= n);
@@ -564,6 +568,108 @@ static void test_resize_keeps_state(void **state)
     gsl_rng_free(r);
 }
 
+/* The same tree numbered two ways, in join order (a recruit's index is random among the later
+ * ones) and in breadth-first order, must give every member the same results, bit for bit, with
+ * one thread and with two, over two periods (titles carried), whether the engine renumbers the
+ * join order (layout 2 of tree.h) or reads it through a list of recruits (layout 3).  The
+ * breadth-first numbering is made here, not by cs_tree_init; ties in the pool and the cap are
+ * broken by the same `order` key. */
+static void test_join_order_equals_bfs(void **state)
+{
+    (void)state;
+    const size_t n = 70000;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 4242);
+    int32_t *jp = malloc(n * sizeof *jp), *bp = malloc(n * sizeof *bp);
+    uint32_t *bfs = malloc(n * sizeof *bfs), *pos = malloc(n * sizeof *pos), *key = malloc(n * sizeof *key),
+             *bkey = malloc(n * sizeof *bkey), *cnt = calloc(n + 1, sizeof *cnt), *kids = malloc(n * sizeof *kids);
+    int64_t *pv = malloc(n * sizeof *pv), *bv = malloc(n * sizeof *bv), *retail = malloc(n * sizeof *retail);
+    int64_t *bpv = malloc(n * sizeof *bpv), *bbv = malloc(n * sizeof *bbv), *bretail = malloc(n * sizeof *bretail);
+    uint8_t *is_new = malloc(n), *bnew = malloc(n);
+    for (size_t i = 0; i < n; i++) /* a few roots; sponsors biased to early members, as a growing network */
+        jp[i] = i == 0 || gsl_rng_uniform(r) < 0.001 ? -1 : (int32_t)(i * pow(gsl_rng_uniform(r), 4));
+    /* breadth-first: roots in index order, then each member's recruits in index order */
+    for (size_t i = 0; i < n; i++)
+        if (jp[i] >= 0) cnt[jp[i] + 1]++;
+    for (size_t i = 0; i < n; i++) cnt[i + 1] += cnt[i];
+    for (size_t i = 0; i < n; i++)
+        if (jp[i] >= 0) kids[cnt[jp[i]]++] = (uint32_t)i;
+    for (size_t i = n; i-- > 0;) cnt[i + 1] = cnt[i]; /* back to the starts */
+    cnt[0] = 0;
+    size_t tail = 0;
+    for (size_t i = 0; i < n; i++)
+        if (jp[i] < 0) bfs[tail++] = (uint32_t)i;
+    for (size_t h = 0; h < n; h++)
+        for (uint32_t k = cnt[bfs[h]]; k < cnt[bfs[h] + 1]; k++) bfs[tail++] = kids[k];
+    assert_int_equal(tail, n);
+    for (size_t k = 0; k < n; k++) pos[bfs[k]] = (uint32_t)k;
+    for (size_t k = 0; k < n; k++) bp[k] = jp[bfs[k]] < 0 ? -1 : (int32_t)pos[jp[bfs[k]]];
+    for (size_t i = 0; i < n; i++) key[i] = (uint32_t)i, bkey[pos[i]] = (uint32_t)i;
+    cs_tree tj, tm, tb;
+    memset(&tm, 0, sizeof tm);
+    assert_int_equal(cs_tree_init(&tj, n, jp), 0);
+    assert_int_equal(cs_tree_build(&tm, n, jp, CS_TREE_MEMBER), 0);
+    assert_int_equal(cs_tree_init(&tb, n, bp), 0);
+    assert_non_null(tj.perm); /* scattered join order: the engine renumbers */
+    assert_non_null(tm.child);
+    assert_null(tb.perm); /* breadth-first already */
+    assert_null(tb.child);
+    size_t widest = 0;
+    for (size_t dd = 0; dd < tj.nlevels; dd++)
+        if (tj.level_off[dd + 1] - tj.level_off[dd] > widest) widest = tj.level_off[dd + 1] - tj.level_off[dd];
+    assert_true(widest >= CS_TREE_PAR_MIN); /* with two threads, that depth is split between them */
+    for (int trial = 0; trial < 4; trial++) {
+        cs_plan *p = random_plan(r);
+        const cs_tree *tjoin = trial % 2 ? &tm : &tj;
+        for (int threads = 1; threads <= 2; threads++) {
+            omp_set_num_threads(threads);
+            cs_payout *pj = cs_payout_new(p, n), *pb = cs_payout_new(p, n);
+            assert_non_null(pj);
+            assert_non_null(pb);
+            for (int period = 0; period < 2; period++) {
+                for (size_t i = 0; i < n; i++) {
+                    pv[i] = rnd_volume(r), bv[i] = rnd_volume(r);
+                    retail[i] = gsl_rng_uniform(r) < 0.3 ? rnd_volume(r) : 0;
+                    is_new[i] = gsl_rng_uniform(r) < 0.2;
+                    bpv[pos[i]] = pv[i], bbv[pos[i]] = bv[i], bretail[pos[i]] = retail[i], bnew[pos[i]] = is_new[i];
+                }
+                cs_period_input ij = {.pv = pv, .bv = bv, .retail = retail, .is_new = is_new, .order = key};
+                cs_period_input ib = {.pv = bpv, .bv = bbv, .retail = bretail, .is_new = bnew, .order = bkey};
+                cs_diags d;
+                cs_diags_init(&d);
+                assert_int_equal(cs_payout_period(pj, p, tjoin, &ij, &d), 0);
+                assert_int_equal(cs_payout_period(pb, p, &tb, &ib, &d), 0);
+                cs_diags_free(&d);
+                size_t paid = 0;
+                for (size_t i = 0; i < n; i++) {
+                    const size_t k = pos[i];
+                    assert_int_equal(pj->active[i], pb->active[k]);
+                    assert_int_equal(pj->rank[i], pb->rank[k]);
+                    assert_int_equal(pj->gv[i], pb->gv[k]);
+                    assert_int_equal(pj->title[i], pb->title[k]);
+                    for (size_t b = 0; b < p->nbonuses; b++) {
+                        assert_int_equal(pj->amount[b * n + i], pb->amount[b * n + k]);
+                        paid += pj->amount[b * n + i] != 0;
+                    }
+                }
+                assert_true(paid > n / 10); /* not a trivial case */
+                assert_int_equal(pj->company_paid, pb->company_paid);
+                assert_memory_equal(pj->bonus_total, pb->bonus_total, p->nbonuses * sizeof *pj->bonus_total);
+            }
+            cs_payout_free(pj);
+            cs_payout_free(pb);
+        }
+        cs_plan_free(p);
+    }
+    omp_set_num_threads(2);
+    cs_tree_free(&tj);
+    cs_tree_free(&tm);
+    cs_tree_free(&tb);
+    free(jp), free(bp), free(bfs), free(pos), free(key), free(bkey), free(cnt), free(kids);
+    free(pv), free(bv), free(retail), free(bpv), free(bbv), free(bretail), free(is_new), free(bnew);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -572,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_threads_agree),
         cmocka_unit_test(test_tree_rejects_bad_order),
         cmocka_unit_test(test_resize_keeps_state),
+        cmocka_unit_test(test_join_order_equals_bfs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
