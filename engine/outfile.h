@@ -3,7 +3,14 @@
  * Writes go to a temporary file beside the target (same folder, so rename is atomic); commit
  * checks every write, flushes, syncs and renames; abort removes the temporary file.  A full disk
  * or an unwritable folder is an error at open or at commit, never a truncated file under the
- * final name. */
+ * final name.  The error is the one the first failed write(2) returned (ENOSPC, EFBIG, EIO...),
+ * kept by the stream itself, not whatever errno holds when commit runs.
+ *
+ * A target that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written
+ * directly: renaming over a device would replace it with a plain file (as root, /dev/full would
+ * become one).  Its write errors are still reported at commit (`-o /dev/full` fails with "no
+ * space left on device").  A symbolic link is followed: the file it points to is replaced, the
+ * link stays.  A folder is refused. */
 #ifndef COMPSIM_OUTFILE_H
 #define COMPSIM_OUTFILE_H
 
@@ -13,8 +20,10 @@
 
 typedef struct {
     FILE *f;       /* write here */
-    char *path;    /* final name */
-    char *tmp;     /* temporary name */
+    char *path;    /* final name (a symbolic link's target) */
+    char *tmp;     /* temporary name; NULL when writing to a device or FIFO directly */
+    struct cs_outfile_sink *sink; /* private: f's descriptor and its first write error (on the heap,
+                                     so that a cs_outfile may be moved while open) */
 } cs_outfile;
 
 /* Returns 0, or -1 with an error in d. */

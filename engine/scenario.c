@@ -445,7 +445,131 @@ static void load_top(loader *L, const node *top)
     if (val[TK_SHOCKS]) load_shocks(L, val[TK_SHOCKS]);
 }
 
-static cs_scenario *load_text(char *text, size_t len, const char *name, const char *dir, cs_diags *d)
+/* ---- overrides (a sweep's point) ------------------------------------------------------------ */
+
+/* Nodes made for override i sit at line OVR_LINE + i of the scenario, past any real line; once the
+ * checks have run, messages there are moved to where the override was written. */
+#define OVR_LINE 1000000000L
+
+static node *ovr_node(loader *L, cs_yt_kind kind, size_t i, const char *text)
+{
+    node *n = cs_yt_calloc(&L->y, 1, sizeof *n);
+    if (!n) return NULL;
+    n->kind = kind;
+    n->pos = (cs_pos){OVR_LINE + (long)i, 1};
+    if (text) {
+        n->plain = 1;
+        n->len = strlen(text);
+        if (!(n->text = cs_yt_strdup(&L->y, text))) {
+            free(n);
+            return NULL;
+        }
+    }
+    return n;
+}
+
+/* Appends key `name` with a null value to mapping m; returns the value's slot. */
+static node **map_add(loader *L, node *m, const char *name, size_t i)
+{
+    if (m->nkids + 2 > m->cap) {
+        size_t nc = m->cap ? 2 * m->cap : 4;
+        node **nk = realloc(m->kids, nc * sizeof *nk);
+        if (!nk) {
+            cs_yt_err_at(&L->y, (cs_pos){0, 0}, "out of memory");
+            return NULL;
+        }
+        m->kids = nk, m->cap = nc;
+    }
+    node *k = ovr_node(L, CS_YT_SCALAR, i, name), *v = ovr_node(L, CS_YT_SCALAR, i, "");
+    if (!k || !v) {
+        cs_yt_free(k), cs_yt_free(v);
+        return NULL;
+    }
+    m->kids[m->nkids++] = k;
+    m->kids[m->nkids++] = v;
+    return &m->kids[m->nkids - 1];
+}
+
+static void apply_override(loader *L, node **root, const cs_scenario_override *ov, size_t i)
+{
+    cs_pos at = {OVR_LINE + (long)i, 1};
+    node **slot = root;
+    const char *p = ov->path;
+    while (*p) {
+        if (*p == '[') { /* a list item, which must exist: a sweep changes shocks, it does not add them */
+            char *end;
+            errno = 0;
+            unsigned long long k = strtoull(p + 1, &end, 10);
+            if (end == p + 1 || *end != ']' || errno || (*slot)->kind != CS_YT_LIST || k >= (*slot)->nkids) {
+                cs_yt_err_at(&L->y, at, "'%s' is not in the base scenario (list items can be changed, not added)", ov->path);
+                return;
+            }
+            slot = &(*slot)->kids[k];
+            p = end + 1;
+            if (*p == '.') p++;
+        } else {
+            size_t n = strcspn(p, ".[");
+            char name[64];
+            if (n == 0 || n >= sizeof name) {
+                cs_yt_err_at(&L->y, at, "'%s' is not a parameter path such as 'market.population'", ov->path);
+                return;
+            }
+            memcpy(name, p, n), name[n] = '\0';
+            if (cs_yt_is_null(*slot)) { /* 'types:' with nothing under it, or a mapping made just now */
+                node *m = ovr_node(L, CS_YT_MAP, i, NULL);
+                if (!m) return;
+                cs_yt_free(*slot);
+                *slot = m;
+            }
+            if ((*slot)->kind != CS_YT_MAP) {
+                cs_yt_err_at(&L->y, at, "'%s': the base scenario has no mapping where '%s' would go", ov->path, name);
+                return;
+            }
+            node *m = *slot, **next = NULL;
+            for (size_t j = 0; j + 1 < m->nkids; j += 2)
+                if (m->kids[j]->kind == CS_YT_SCALAR && !strcmp(m->kids[j]->text, name)) next = &m->kids[j + 1];
+            if (!next && p[n] == '[') {
+                cs_yt_err_at(&L->y, at, "'%s' is not in the base scenario (list items can be changed, not added)", ov->path);
+                return;
+            }
+            if (!next && !(next = map_add(L, m, name, i))) return;
+            slot = next;
+            p += n;
+            if (*p == '.') p++;
+        }
+    }
+    node *v = ovr_node(L, CS_YT_SCALAR, i, ov->value);
+    if (!v) return;
+    cs_yt_free(*slot);
+    *slot = v;
+}
+
+/* Moves messages at override lines to where each override was written. */
+static void relocate_override_diags(cs_diags *d, size_t from, const char *name, const cs_scenario_override *ov, size_t n)
+{
+    for (size_t j = from; j < d->n; j++) {
+        cs_diag *g = &d->items[j];
+        if (g->line < OVR_LINE || (size_t)(g->line - OVR_LINE) >= n || !g->file || strcmp(g->file, name)) continue;
+        const cs_scenario_override *o = &ov[g->line - OVR_LINE];
+        char *file = strdup(o->file ? o->file : "override"), *snip = NULL;
+        if (o->src && o->pos.line > 0) { /* the override's line, as diag.c echoes a line */
+            const char *q = o->src;
+            for (long l = 1; l < o->pos.line && *q; q++)
+                if (*q == '\n') l++;
+            size_t w = strcspn(q, "\r\n");
+            if ((snip = malloc(w + 1))) memcpy(snip, q, w), snip[w] = '\0';
+        }
+        if (!file) {
+            free(snip);
+            continue;
+        }
+        free(g->file), free(g->snippet);
+        g->file = file, g->snippet = snip, g->line = o->pos.line, g->col = o->pos.col;
+    }
+}
+
+static cs_scenario *load_text(char *text, size_t len, const char *name, const char *dir,
+                              const cs_scenario_override *ov, size_t nov, cs_diags *d)
 {
     loader L;
     memset(&L, 0, sizeof L);
@@ -465,10 +589,14 @@ static cs_scenario *load_text(char *text, size_t len, const char *name, const ch
     node *root = cs_yt_load(&L.y);
     if ((root && cs_yt_is_null(root)) || (!root && d->nerrors == nerr0))
         cs_yt_err_at(&L.y, (cs_pos){0, 0}, "the scenario is empty");
-    else if (root)
+    else if (root) {
+        if (root->kind == CS_YT_MAP) /* else load_top says what is wrong */
+            for (size_t i = 0; i < nov; i++) apply_override(&L, &root, &ov[i], i);
         load_top(&L, root);
+    }
     cs_yt_free(root);
     cs_yt_sort_diags(d, n0);
+    if (nov) relocate_override_diags(d, n0, name, ov, nov);
     if (d->nerrors == nerr0) load_plans(&L);
     if (d->nerrors != nerr0) {
         cs_scenario_free(s);
@@ -486,7 +614,24 @@ cs_scenario *cs_scenario_load_string(const char *text, size_t len, const char *n
     }
     memcpy(copy, text, len);
     copy[len] = '\0';
-    return load_text(copy, len, name, dir, d);
+    return load_text(copy, len, name, dir, NULL, 0, d);
+}
+
+cs_scenario *cs_scenario_load_overrides(const char *text, size_t len, const char *name, const char *dir,
+                                        const cs_scenario_override *ov, size_t n, cs_diags *d)
+{
+    if (n > CS_SCENARIO_MAX_OVERRIDES) {
+        cs_error(d, name, 0, 0, "too many overrides (%zu, at most %d)", n, CS_SCENARIO_MAX_OVERRIDES);
+        return NULL;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        cs_error(d, name, 0, 0, "out of memory");
+        return NULL;
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    return load_text(copy, len, name, dir, ov, n, d);
 }
 
 cs_scenario *cs_scenario_load_file(const char *path, cs_diags *d)
@@ -506,7 +651,7 @@ cs_scenario *cs_scenario_load_file(const char *path, cs_diags *d)
     }
     char *slash = strrchr(dir, '/');
     if (slash) *(slash == dir ? slash + 1 : slash) = '\0';
-    cs_scenario *s = load_text(text, len, path, slash ? dir : ".", d);
+    cs_scenario *s = load_text(text, len, path, slash ? dir : ".", NULL, 0, d);
     free(dir);
     return s;
 }

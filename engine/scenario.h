@@ -105,6 +105,26 @@ cs_scenario *cs_scenario_load_file(const char *path, cs_diags *d);
 cs_scenario *cs_scenario_load_string(const char *text, size_t len, const char *name, const char *dir, cs_diags *d);
 void cs_scenario_free(cs_scenario *s);
 
+/* A value put in place of the base scenario's before the scenario is checked: what a parameter
+ * sweep varies (docs/sweeps.md).  Going through the loader means an overridden value gets every
+ * check a written one gets.  `path` names a key as in the docs' tables: "market.population",
+ * "types.builder.attrition.later", "shocks[0].recruitment"; mappings on the way are created when
+ * absent, list items must exist.  `value` is the scalar as it would be written ("0.8", "5%").
+ * Messages about the value (or a check it makes fail) point at file:pos, with src's line echoed. */
+typedef struct {
+    const char *path;
+    const char *value;
+    const char *file; /* where the value was written, e.g. the sweep file */
+    cs_pos pos;
+    const char *src;  /* that file's text (NUL-terminated), or NULL */
+} cs_scenario_override;
+
+#define CS_SCENARIO_MAX_OVERRIDES 100000
+
+/* cs_scenario_load_string with overrides ov[0..n) applied to the text's tree, in order. */
+cs_scenario *cs_scenario_load_overrides(const char *text, size_t len, const char *name, const char *dir,
+                                        const cs_scenario_override *ov, size_t n, cs_diags *d);
+
 const char *cs_member_type_name(cs_member_type t);
 
 /* The shock in force in period t (the last one with from <= t), or NULL. */

@@ -75,6 +75,7 @@ static int grow(cs_sim *s, size_t need)
         GROW(plan[k].pv);
         GROW(plan[k].bv);
         if (!pl->po && !(pl->po = cs_payout_new(sc->plans[k], 0))) return -1; /* grown in pay() */
+        if (cs_payout_reserve(pl->po, sc->plans[k], cap)) return -1; /* room for `cap`, not twice it */
     }
 #undef GROW
     s->cap = cap;
@@ -124,6 +125,7 @@ static cs_member_type draw_type(cs_sim *s)
 void cs_sim_free(cs_sim *s)
 {
     if (!s) return;
+    cs_tree_free(&s->tree);
     gsl_rng_free(s->rng);
     free(s->parent);
     free(s->type);
@@ -385,14 +387,13 @@ int cs_sim_step(cs_sim *s, FILE *genealogy, cs_diags *d)
     per->reached = (int64_t)s->n;
     for (size_t i = 0; i < s->n; i++) per->members += alive(s, i);
     purchases(s, t);
-    cs_tree tree;
-    if (cs_tree_init(&tree, s->n, s->parent)) return oom(d);
+    /* the tree only grows: its arrays are reused from period to period */
+    if (cs_tree_update(&s->tree, s->n, s->parent)) return oom(d);
     int rc = 0;
     for (size_t k = 0; k < sc->nplans && !rc; k++) {
         plan_volumes(s, k);
-        rc = cs_sim_place(&s->plan[k], sc->plans[k], s->parent, s->n, d) ? -1 : pay(s, k, &tree, t, d);
+        rc = cs_sim_place(&s->plan[k], sc->plans[k], s->parent, s->n, d) ? -1 : pay(s, k, &s->tree, t, d);
     }
-    cs_tree_free(&tree);
     if (rc || costs(s, d)) return -1;
     if (genealogy) export_rows(s, t, genealogy);
     attrition(s, t);
@@ -402,8 +403,11 @@ int cs_sim_step(cs_sim *s, FILE *genealogy, cs_diags *d)
 
 int cs_sim_run(cs_sim *s, FILE *genealogy, cs_diags *d)
 {
-    while (s->periods_done < s->sc->periods)
+    while (s->periods_done < s->sc->periods) {
+        /* relaxed: the flag carries no data, and the next period's check sees it soon enough */
+        if (s->stop && atomic_load_explicit(s->stop, memory_order_relaxed)) return 1;
         if (cs_sim_step(s, genealogy, d)) return -1;
+    }
     return 0;
 }
 

@@ -20,12 +20,14 @@
 #define COMPSIM_SIM_H
 
 #include <gsl/gsl_rng.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "diag.h"
 #include "payout.h"
 #include "scenario.h"
+#include "tree.h"
 
 /* The generator every replica uses: xoshiro256** (Blackman & Vigna) as a gsl_rng_type, so the
  * gsl_ran_* distributions draw from it.  Its 256-bit state is filled by splitmix64 from a 64-bit
@@ -89,6 +91,9 @@ typedef struct {
     int32_t periods_done;
     cs_sim_period *period;  /* periods */
     cs_sim_plan *plan;      /* sc->nplans */
+    cs_tree tree;           /* the sponsor tree as the payout reads it, updated as it grows */
+    const atomic_int *stop; /* NULL, or a flag (set from a signal handler) that cs_sim_run reads
+                               between periods; cs_sim_new leaves it NULL */
 } cs_sim;
 
 /* A replica's state with its founders; NULL if out of memory.  Free with cs_sim_free. */
@@ -99,7 +104,8 @@ void cs_sim_free(cs_sim *s);
  * format `compsim payout` reads (the reference plan's volumes; the header with period 1).
  * Returns 0, or -1 with an error in d (money overflow, out of memory, too many members). */
 int cs_sim_step(cs_sim *s, FILE *genealogy, cs_diags *d);
-/* All periods of the scenario. */
+/* All periods of the scenario.  Returns 0, -1 as cs_sim_step, or 1 (no message) when *s->stop
+ * was found set before a period. */
 int cs_sim_run(cs_sim *s, FILE *genealogy, cs_diags *d);
 
 /* Member i's id in outputs and genealogy exports: "m" and its join-order number from 1. */
@@ -120,12 +126,18 @@ typedef struct {
     int64_t export_replica; /* -1: none; else genealogy-R.csv for replica R */
     void (*progress)(void *ctx, int64_t done, int64_t total); /* called in replica order; may be NULL */
     void *progress_ctx;
+    int force;              /* replace an existing results folder (one holding a manifest.json) */
+    const atomic_int *stop; /* NULL, or a flag a signal handler sets: once it is non-zero the
+                               replicas stop at their next period and nothing is written */
 } cs_sim_options;
 
 /* Runs every replica and writes the results folder (manifest.json, periods.csv, members.csv and
  * the genealogy export), all into a temporary folder that is renamed into place when complete.
- * An existing results folder is replaced only if it holds a manifest.json.  Returns 0, or -1 with
- * errors in d. */
+ * First, before anything is created: the destination must be absent, or a results folder (one
+ * holding a manifest.json) and o->force set; and the simulation's estimated peak memory
+ * (memest.h) must fit in the memory available.  Returns 0; -1 with errors in d; or 1, with no
+ * message, when *o->stop was set before the folder was complete (the temporary folder is then
+ * removed and the destination left as it was). */
 int cs_sim_write_results(const cs_scenario *sc, const cs_sim_options *o, cs_diags *d);
 
 #endif

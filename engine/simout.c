@@ -1,22 +1,32 @@
 /* simout: runs a scenario's replicas in parallel and writes the results folder.
  *
- * Replicas are shared between OpenMP threads (schedule(dynamic, 1), ordered): each replica runs on
- * one thread from its own random stream and formats its rows into memory; an `ordered` section
- * then appends them to the files in replica order.  So the files are byte-identical for any
- * thread count, and at most about one replica per thread is held in memory at a time.
+ * Replicas are shared between OpenMP threads: each thread takes the next replica not taken yet,
+ * runs it from its own random stream and formats its rows into memory, then waits for its turn
+ * and appends them to the files in replica order.  So the files are byte-identical for any
+ * thread count, and at most one replica per thread is held in memory at a time.  (Not an
+ * `omp for ordered` loop: every iteration of one, even one with nothing left to do, waits for
+ * its turn, so stopping a run of 1000 replicas took seconds on a busy machine; here threads stop
+ * taking replicas.)
  *
  * The folder is complete or absent: every file is written into a temporary folder beside the
  * target (DIR.tmp-XXXXXX), which is renamed to DIR once all files are written and synced.  An
- * existing DIR is replaced only when it holds a manifest.json (a previous results folder): it is
- * swapped with the new one atomically (renameat2 RENAME_EXCHANGE, or two renames where the file
- * system lacks it) and then removed.  The formats are in docs/scenario-format.md ("Results"). */
-#define _GNU_SOURCE /* renameat2, open_memstream */
+ * existing DIR is replaced only when it holds a manifest.json (a previous results folder) and the
+ * caller asked for it (--force): it is swapped with the new one atomically (renameat2
+ * RENAME_EXCHANGE, or two renames where the file system lacks it) and then removed.  Both rules,
+ * and whether the estimated memory fits (memest.h), are checked before anything is created.
+ *
+ * Stopping (SIGINT, SIGTERM): the caller's handler sets o->stop; each replica reads it between
+ * periods, no replica starts once it is set, and instead of the manifest and the rename the
+ * temporary folder is removed.  So a stopped run leaves DIR as it was and no DIR.tmp-*.  The
+ * formats are in docs/scenario-format.md ("Results"). */
+#define _GNU_SOURCE /* renameat2, fopencookie */
 #include "sim.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +35,7 @@
 #include <unistd.h>
 
 #include "compsim.h"
+#include "memest.h"
 #include "money.h"
 #include "outfile.h"
 #include "replay.h"
@@ -243,20 +254,37 @@ static int remove_old(const char *dir)
     return rmdir(dir);
 }
 
-/* Puts the complete folder `tmp` in place of `final`. */
-static int install(const char *tmp, const char *final, cs_diags *d)
+/* What is at `final`: 0 nothing, 1 a results folder that may be replaced (force), or -1 with an
+ * error: something else (a symbolic link included: exchanging it would move the link, not the
+ * folder), or a results folder without force. */
+static int destination(const char *final, int force, cs_diags *d)
 {
     struct stat st;
-    if (stat(final, &st) != 0) {
-        if (rename(tmp, final) == 0) return 0;
-        cs_error(d, final, 0, 0, "cannot create the results folder: %s", strerror(errno));
-        return -1;
-    }
+    if (lstat(final, &st) != 0) return 0; /* absent, or a parent that is not there: mkdtemp says */
     char *man = str_printf("%s/%s", final, "manifest.json");
     int ok = man && S_ISDIR(st.st_mode) && access(man, F_OK) == 0;
     free(man);
     if (!ok) {
         cs_error(d, final, 0, 0, "exists and is not a compsim results folder (no manifest.json): not replaced");
+        return -1;
+    }
+    if (!force) {
+        cs_error(d, final, 0, 0, "holds the results of an earlier run: not replaced without --force");
+        return -1;
+    }
+    return 1;
+}
+
+/* Puts the complete folder `tmp` in place of `final`. */
+static int install(const char *tmp, const char *final, int force, cs_diags *d)
+{
+    int have = destination(final, force, d); /* again: it may have appeared during the run */
+    if (have < 0) return -1;
+    if (!have) {
+        /* NOREPLACE: rename alone would silently replace an empty folder made in the meantime */
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) == 0) return 0;
+        if (errno == EINVAL && rename(tmp, final) == 0) return 0; /* a file system without it */
+        cs_error(d, final, 0, 0, "cannot create the results folder: %s", strerror(errno));
         return -1;
     }
     if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_EXCHANGE) == 0) {
@@ -277,9 +305,70 @@ static int install(const char *tmp, const char *final, cs_diags *d)
 
 /* ---- running the replicas -------------------------------------------------------------------- */
 
+/* A replica's rows, kept in memory until its turn to be written: a stream over a list of 1 MiB
+ * chunks.  Not open_memstream: glibc grows that buffer by allocating twice its size, copying and
+ * zeroing the new part, so B bytes of rows briefly take 3B; chunks take the rows and less than
+ * 1 MiB more, which is what the memory estimate counts (memest.c). */
+#define ROWS_CHUNK ((size_t)1 << 20)
+typedef struct rows_chunk {
+    struct rows_chunk *next;
+    size_t len;
+    char data[];
+} rows_chunk;
+typedef struct {
+    rows_chunk *head, *tail;
+} rows;
+
+static ssize_t rows_write(void *cookie, const char *p, size_t n)
+{
+    rows *r = cookie;
+    size_t done = 0;
+    while (done < n) {
+        if (!r->tail || r->tail->len == ROWS_CHUNK) {
+            rows_chunk *k = malloc(sizeof *k + ROWS_CHUNK);
+            if (!k) break; /* a short count: stdio sets the stream's error, fclose fails */
+            k->next = NULL;
+            k->len = 0;
+            *(r->tail ? &r->tail->next : &r->head) = k;
+            r->tail = k;
+        }
+        size_t m = ROWS_CHUNK - r->tail->len < n - done ? ROWS_CHUNK - r->tail->len : n - done;
+        memcpy(r->tail->data + r->tail->len, p + done, m);
+        r->tail->len += m;
+        done += m;
+    }
+    return (ssize_t)done;
+}
+
+static FILE *rows_open(rows *r)
+{
+    r->head = r->tail = NULL;
+    return fopencookie(r, "w", (cookie_io_functions_t){.write = rows_write});
+}
+
+static void rows_put(const rows *r, FILE *f)
+{
+    for (const rows_chunk *k = r->head; k; k = k->next) fwrite(k->data, 1, k->len, f);
+}
+
+static void rows_free(rows *r)
+{
+    while (r->head) {
+        rows_chunk *k = r->head;
+        r->head = k->next;
+        free(k);
+    }
+    r->tail = NULL;
+}
+
 typedef struct {
     cs_outfile periods, members, genealogy, manifest;
 } files;
+
+static int stop_requested(const cs_sim_options *o)
+{
+    return o->stop && atomic_load_explicit(o->stop, memory_order_relaxed);
+}
 
 static void copy_diags(cs_diags *to, const cs_diags *from)
 {
@@ -289,53 +378,66 @@ static void copy_diags(cs_diags *to, const cs_diags *from)
     }
 }
 
+/* The replicas' turns to write, in replica order. */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t turn;
+    int64_t written; /* replicas 0 .. written-1 have had their turn */
+    int failed;      /* a replica failed: no more are taken, nothing more is written */
+} turns;
+
 static int run_replicas(const cs_scenario *sc, uint64_t seed, int64_t R, int threads, int64_t member_replicas,
                         int64_t export_replica, files *fs, const cs_sim_options *o, cs_diags *d)
 {
-    int failed = 0;
-#pragma omp parallel for ordered schedule(dynamic, 1) num_threads(threads) if (R > 1 && threads > 1)
-    for (int64_t r = 0; r < R; r++) {
+    turns q = {.written = 0, .failed = 0};
+    pthread_mutex_init(&q.mu, NULL);
+    pthread_cond_init(&q.turn, NULL);
+    atomic_int_fast64_t next = 0; /* the next replica to take */
+    atomic_int failed = 0;        /* q.failed, readable without the lock */
+#pragma omp parallel num_threads(threads) if (R > 1 && threads > 1)
+    for (;;) {
+        if (atomic_load(&failed) || stop_requested(o)) break;
+        const int64_t r = atomic_fetch_add(&next, 1);
+        if (r >= R) break;
         cs_diags local;
         cs_diags_init(&local);
-        char *pbuf = NULL, *mbuf = NULL;
-        size_t plen = 0, mlen = 0;
-        int stop;
-#pragma omp atomic read
-        stop = failed;
-        if (!stop) {
-            cs_sim *s = cs_sim_new(sc, seed, (uint64_t)r);
-            FILE *pf = open_memstream(&pbuf, &plen);
-            FILE *mf = r < member_replicas ? open_memstream(&mbuf, &mlen) : NULL;
-            if (!s || !pf || (r < member_replicas && !mf)) {
-                cs_error(&local, NULL, 0, 0, "out of memory");
-            } else if (cs_sim_run(s, r == export_replica ? fs->genealogy.f : NULL, &local) == 0) {
-                period_rows(s, pf);
-                if (mf) member_rows(s, mf);
-            }
-            if (pf && fclose(pf)) cs_error(&local, NULL, 0, 0, "out of memory");
-            if (mf && fclose(mf)) cs_error(&local, NULL, 0, 0, "out of memory");
-            cs_sim_free(s);
+        rows prows = {NULL, NULL}, mrows = {NULL, NULL};
+        cs_sim *s = cs_sim_new(sc, seed, (uint64_t)r);
+        FILE *pf = rows_open(&prows);
+        FILE *mf = r < member_replicas ? rows_open(&mrows) : NULL;
+        if (s) s->stop = o->stop;
+        if (!s || !pf || (r < member_replicas && !mf)) {
+            cs_error(&local, NULL, 0, 0, "out of memory");
+        } else if (cs_sim_run(s, r == export_replica ? fs->genealogy.f : NULL, &local) == 0) {
+            period_rows(s, pf);
+            if (mf) member_rows(s, mf);
         }
-#pragma omp ordered
-        {
-            if (local.nerrors) {
-                copy_diags(d, &local);
-#pragma omp atomic write
-                failed = 1;
-            }
-#pragma omp atomic read
-            stop = failed;
-            if (!stop) {
-                if (pbuf) fwrite(pbuf, 1, plen, fs->periods.f);
-                if (mbuf) fwrite(mbuf, 1, mlen, fs->members.f);
-                if (o->progress) o->progress(o->progress_ctx, r + 1, R);
-            }
+        if (pf && fclose(pf)) cs_error(&local, NULL, 0, 0, "out of memory");
+        if (mf && fclose(mf)) cs_error(&local, NULL, 0, 0, "out of memory");
+        cs_sim_free(s);
+        /* every replica below r was taken before r, and is written (or skipped) in its turn */
+        pthread_mutex_lock(&q.mu);
+        while (q.written != r) pthread_cond_wait(&q.turn, &q.mu);
+        if (local.nerrors && !q.failed) { /* the first failing replica's messages, as in a serial run */
+            copy_diags(d, &local);
+            q.failed = 1;
+            atomic_store(&failed, 1);
         }
-        free(pbuf);
-        free(mbuf);
+        if (!q.failed && !stop_requested(o)) {
+            rows_put(&prows, fs->periods.f);
+            rows_put(&mrows, fs->members.f);
+            if (o->progress) o->progress(o->progress_ctx, r + 1, R);
+        }
+        q.written = r + 1;
+        pthread_cond_broadcast(&q.turn);
+        pthread_mutex_unlock(&q.mu);
+        rows_free(&prows);
+        rows_free(&mrows);
         cs_diags_free(&local);
     }
-    return failed ? -1 : 0;
+    pthread_cond_destroy(&q.turn);
+    pthread_mutex_destroy(&q.mu);
+    return q.failed ? -1 : 0;
 }
 
 int cs_sim_write_results(const cs_scenario *sc, const cs_sim_options *o, cs_diags *d)
@@ -355,6 +457,11 @@ int cs_sim_write_results(const cs_scenario *sc, const cs_sim_options *o, cs_diag
     if (!final) return cs_error(d, NULL, 0, 0, "out of memory"), -1;
     size_t fl = strlen(final);
     while (fl > 1 && final[fl - 1] == '/') final[--fl] = '\0';
+    /* refused before any work: a destination that will not be replaced, a run that cannot fit */
+    if (destination(final, o->force, d) < 0 || cs_memest_check(sc, R, threads, d)) {
+        free(final);
+        return -1;
+    }
     if (!o->out_dir) mkdir("results", 0777); /* the default parent; an error shows at mkdtemp */
     char *tmp = str_printf("%s.tmp-XXXXXX", final, NULL);
     files fs;
@@ -396,6 +503,10 @@ int cs_sim_write_results(const cs_scenario *sc, const cs_sim_options *o, cs_diag
     omp_set_num_threads(saved_threads);
     omp_set_max_active_levels(saved_levels);
     if (run) goto done;
+    if (stop_requested(o)) {
+        rc = 1;
+        goto done;
+    }
 
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
@@ -404,7 +515,11 @@ int cs_sim_write_results(const cs_scenario *sc, const cs_sim_options *o, cs_diag
     if (cs_outfile_commit(&fs.periods, d) || cs_outfile_commit(&fs.members, d) ||
         (fs.genealogy.f && cs_outfile_commit(&fs.genealogy, d)) || cs_outfile_commit(&fs.manifest, d))
         goto done;
-    if (install(tmp, final, d)) goto done;
+    if (stop_requested(o)) { /* the commits' fsync can take a while: the last moment to stop */
+        rc = 1;
+        goto done;
+    }
+    if (install(tmp, final, o->force, d)) goto done;
     made = 0;
     rc = 0;
 #undef OPEN

@@ -2,6 +2,7 @@
  * its diagnostics and exits; all the work is in engine/. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "compsim.h"
 #include "report.h"
+#include "sweep.h"
 
 static const char usage_main[] =
     "usage: compsim COMMAND [ARGS]\n"
@@ -21,6 +23,7 @@ static const char usage_main[] =
     "  payout PLAN.yaml GENEALOGY.csv     compute each member's payout per period\n"
     "  simulate SCENARIO.yaml             grow synthetic networks and pay every plan\n"
     "  report RESULTS_DIR                 tables, charts and report.html of a simulation\n"
+    "  sweep SWEEP.yaml                   run a scenario over a grid or Sobol design of parameters\n"
     "\n"
     "options:\n"
     "  -h, --help      show this help (compsim COMMAND --help for a command)\n"
@@ -47,7 +50,7 @@ static const char usage_payout[] =
     "Output files are written whole or not at all.  Formats: docs/plan-format.md.\n";
 
 static const char usage_simulate[] =
-    "usage: compsim simulate SCENARIO.yaml [-o DIR] [--replicas N] [--seed S] [--threads N]\n"
+    "usage: compsim simulate SCENARIO.yaml [-o DIR] [--force] [--replicas N] [--seed S] [--threads N]\n"
     "                        [--genealogy R] [--quiet]\n"
     "\n"
     "Grows the scenario's synthetic market period by period in each replica and pays every plan\n"
@@ -55,7 +58,8 @@ static const char usage_simulate[] =
     "periods.csv (per replica, period and plan) and members.csv (per member of the first\n"
     "member_replicas replicas).  The same seed gives the same files whatever --threads is.\n"
     "\n"
-    "  -o, --output DIR   the results folder (replaced only if it holds a manifest.json)\n"
+    "  -o, --output DIR   the results folder; it must not exist, unless --force\n"
+    "  --force            replace DIR if it holds the results of an earlier run (never another folder)\n"
     "  --replicas N       number of replicas (default: the scenario's)\n"
     "  --seed S           master seed (default: the scenario's)\n"
     "  --threads N        OpenMP threads (default: OpenMP's)\n"
@@ -63,7 +67,9 @@ static const char usage_simulate[] =
     "  --quiet            no progress bar (it is shown only when stderr is a terminal)\n"
     "  --no-report        do not run `compsim report` on the results folder afterwards\n"
     "\n"
-    "The folder is written whole or not at all.  Formats: docs/scenario-format.md.\n";
+    "The folder is written whole or not at all: Ctrl-C (SIGINT) or SIGTERM stops the run within about\n"
+    "a period of one replica, writes nothing and exits with 130 or 143.  A simulation whose estimated\n"
+    "memory exceeds what is available is refused before it starts.  Formats: docs/scenario-format.md.\n";
 
 static const char usage_report[] =
     "usage: compsim report RESULTS_DIR [--wage W] [--hours H] [--no-charts]\n"
@@ -243,6 +249,35 @@ static int cmd_report(int argc, char **argv)
     return rc;
 }
 
+/* SIGINT and SIGTERM during a simulation: the handler only records the signal in a lock-free
+ * atomic (which a handler may write) and puts the default action back, so that a second Ctrl-C
+ * kills as usual; the replicas read the flag between periods (cs_sim_options.stop).  A signal
+ * ignored on entry (nohup, `&` in a script) stays ignored. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the stop flag must be lock-free to be set from a signal handler");
+static atomic_int stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    atomic_store_explicit(&stop_signal, sig, memory_order_relaxed);
+    signal(sig, SIG_DFL);
+}
+
+static void catch_stop_signals(int on, struct sigaction old[2])
+{
+    static const int sigs[2] = {SIGINT, SIGTERM};
+    for (int i = 0; i < 2; i++) {
+        if (!on) {
+            sigaction(sigs[i], &old[i], NULL);
+            continue;
+        }
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(sigs[i], NULL, &old[i]) == 0 && old[i].sa_handler != SIG_IGN) sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 static int cmd_simulate(int argc, char **argv)
 {
     const char *file = NULL;
@@ -253,6 +288,8 @@ static int cmd_simulate(int argc, char **argv)
         if (is_help(a)) return fputs(usage_simulate, stdout), 0;
         if (!strcmp(a, "--quiet")) {
             quiet = 1;
+        } else if (!strcmp(a, "--force")) {
+            o.force = 1;
         } else if (!strcmp(a, "--no-report")) {
             report = 0;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--replicas") || !strcmp(a, "--seed") ||
@@ -283,8 +320,11 @@ static int cmd_simulate(int argc, char **argv)
     cs_diags d;
     cs_diags_init(&d);
     cs_scenario *sc = cs_scenario_load_file(file, &d);
-    int rc = 1;
+    int rc = 1, stopped = 0;
+    o.stop = &stop_signal;
     if (sc) {
+        struct sigaction old_actions[2];
+        catch_stop_signals(1, old_actions);
         char dir[4096], aside[4200] = "";
         snprintf(dir, sizeof dir, o.out_dir ? "%s" : "results/%s", o.out_dir ? o.out_dir : sc->name);
         size_t dl = strlen(dir);
@@ -292,6 +332,9 @@ static int cmd_simulate(int argc, char **argv)
         stash_report(dir, aside, sizeof aside);
         rc = cs_sim_write_results(sc, &o, &d) == 0 ? 0 : 1;
         unstash_report(dir, aside, rc == 0);
+        catch_stop_signals(0, old_actions); /* from here on a signal acts as usual */
+        stopped = atomic_load(&stop_signal);
+        if (stopped) report = 0;
         if (rc == 0 && report) {
             cs_report_options ro;
             cs_report_options_init(&ro);
@@ -299,7 +342,99 @@ static int cmd_simulate(int argc, char **argv)
         }
     }
     cs_diags_print(&d, stderr);
+    if (stopped) {
+        if (o.progress) fputc('\n', stderr); /* end the progress bar's line */
+        fprintf(stderr, "compsim: error: interrupted by %s: %s\n", stopped == SIGINT ? "SIGINT" : "SIGTERM",
+                rc == 0 ? "the results folder was complete; no report was made" : "no results were written");
+        rc = 128 + stopped;
+    }
     cs_scenario_free(sc);
+    cs_diags_free(&d);
+    return rc;
+}
+
+static const char usage_sweep[] =
+    "usage: compsim sweep SWEEP.yaml [-o DIR] [--threads N] [--max-points N] [--no-charts] [--quiet]\n"
+    "\n"
+    "Runs the sweep's base scenario at every point of its design (grid, sobol or saltelli), each\n"
+    "point with its own seed and replicas, and writes DIR (default results/<sweep name>/):\n"
+    "sweep.csv (one row per point: parameter values, each metric's mean and 90% interval across\n"
+    "replicas), manifest.json and, for a saltelli design, sensitivity.csv with tornado charts.\n"
+    "A finished point is kept in DIR/points/: running the same sweep again with the same DIR does\n"
+    "only the points not yet done, and the files are the same as from one uninterrupted run.\n"
+    "\n"
+    "  -o, --output DIR   the sweep's folder (created, or resumed if it holds this sweep's points)\n"
+    "  --threads N        OpenMP threads inside a point (default: OpenMP's)\n"
+    "  --max-points N     run at most N points not done yet, then stop (exit status 3)\n"
+    "  --no-charts        write the tornado charts' data and scripts but do not run gnuplot\n"
+    "  --quiet            no progress line (it is shown only when stderr is a terminal)\n"
+    "\n"
+    "Ctrl-C or SIGTERM stops after the current point (exit 130 or 143); the finished points stay.\n"
+    "Built with COMPSIM_MPI, `mpirun -np N compsim sweep ...` spreads the points over the ranks.\n"
+    "Format: docs/sweeps.md.\n";
+
+static void sweep_progress(void *ctx, size_t done, size_t total)
+{
+    (void)ctx;
+    fprintf(stderr, "\rcompsim sweep: %zu of %zu points", done, total);
+    if (done == total) fputc('\n', stderr);
+}
+
+static int cmd_sweep(int argc, char **argv)
+{
+    const char *file = NULL;
+    cs_sweep_options o = {.charts = 1};
+    int quiet = 0;
+    for (int k = 0; k < argc; k++) {
+        const char *a = argv[k];
+        if (is_help(a)) return fputs(usage_sweep, stdout), 0;
+        if (!strcmp(a, "--quiet")) {
+            quiet = 1;
+        } else if (!strcmp(a, "--no-charts")) {
+            o.charts = 0;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--threads") || !strcmp(a, "--max-points")) {
+            if (k + 1 >= argc) return bad_usage("missing value after", a, usage_sweep);
+            const char *v = argv[++k];
+            if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+                o.out_dir = v;
+                continue;
+            }
+            long long x = option_count(v, !strcmp(a, "--threads") ? 1024 : INT64_MAX);
+            if (x <= 0) return bad_usage("invalid value for", a, usage_sweep);
+            if (!strcmp(a, "--threads")) o.threads = (int)x;
+            else o.max_points = x;
+        } else if (a[0] == '-' && a[1]) {
+            return bad_usage("unknown option", a, usage_sweep);
+        } else if (!file) {
+            file = a;
+        } else {
+            return bad_usage("unexpected argument", a, usage_sweep);
+        }
+    }
+    if (!file) return bad_usage("no sweep file given", NULL, usage_sweep);
+    if (!quiet && isatty(STDERR_FILENO)) o.progress = sweep_progress;
+    cs_diags d;
+    cs_diags_init(&d);
+    cs_sweep *sw = cs_sweep_load_file(file, &d);
+    int rc = 1, stopped = 0;
+    if (sw) {
+        struct sigaction old_actions[2];
+        o.stop = &stop_signal;
+        catch_stop_signals(1, old_actions);
+        int r = cs_sweep_run(sw, &o, &d);
+        catch_stop_signals(0, old_actions);
+        stopped = atomic_load(&stop_signal);
+        rc = r == 0 ? 0 : r > 0 ? 3 : 1;
+    }
+    cs_diags_print(&d, stderr);
+    if (stopped) {
+        fprintf(stderr, "compsim: error: interrupted by %s: the finished points are kept; run again to resume\n",
+                stopped == SIGINT ? "SIGINT" : "SIGTERM");
+        rc = 128 + stopped;
+    } else if (rc == 3) {
+        fprintf(stderr, "compsim sweep: stopped after --max-points; run again to resume\n");
+    }
+    cs_sweep_free(sw);
     cs_diags_free(&d);
     return rc;
 }
@@ -314,5 +449,6 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "payout")) return cmd_payout(argc - 2, argv + 2);
     if (!strcmp(cmd, "simulate")) return cmd_simulate(argc - 2, argv + 2);
     if (!strcmp(cmd, "report")) return cmd_report(argc - 2, argv + 2);
+    if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 2, argv + 2);
     return bad_usage("unknown command", cmd, usage_main);
 }

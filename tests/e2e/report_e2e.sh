@@ -86,10 +86,10 @@ grep -q "charts skipped" "$tmp/err" || err "no warning when gnuplot is missing: 
 [ -s "$rep/charts/lorenz.gp" ] && [ ! -e "$rep/charts/lorenz.svg" ] || err "charts without gnuplot: wrong files"
 grep -q "chart not drawn" "$rep/report.html" || err "report.html does not say the charts were skipped"
 
-# --no-report, and a rerun into a folder that holds a report (no leftovers)
+# --no-report, and a rerun (--force) into a folder that holds a report (no leftovers)
 "$compsim" simulate "$tmp/s.yaml" -o "$tmp/n" --quiet --no-report || err "simulate --no-report"
 [ -e "$tmp/n/report" ] && err "--no-report wrote a report"
-"$compsim" simulate "$tmp/s.yaml" -o "$tmp/r" --seed 3 --quiet 2>"$tmp/err" || err "rerun: $(cat "$tmp/err")"
+"$compsim" simulate "$tmp/s.yaml" -o "$tmp/r" --seed 3 --quiet --force 2>"$tmp/err" || err "rerun: $(cat "$tmp/err")"
 [ -s "$tmp/r/report/summary.json" ] || err "rerun: no report"
 [ -s "$tmp/err" ] && err "rerun printed: $(cat "$tmp/err")"
 leftover=$(ls "$tmp" | grep -v -x -e r -e n -e s.yaml -e err)

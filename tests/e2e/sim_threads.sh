@@ -1,8 +1,9 @@
 #!/bin/sh
 # `compsim simulate` gives byte-identical files with 1 and 2 threads (issue 4, item 4), also with
 # placement plans and contact recruitment, and writes
-# its results folder whole: a folder that is not a results folder is never replaced, a results
-# folder is replaced by a new run, and no temporary folder is left behind.
+# its results folder whole: a folder that is not a results folder is never replaced (not even with
+# --force), a results folder is replaced by a new run only with --force, and no temporary folder
+# is left behind.
 # Usage: sim_threads.sh COMPSIM ROOT
 compsim=$1
 root=$(cd "$2" && pwd)
@@ -51,13 +52,23 @@ cmp "$tmp/m1" "$tmp/m2" || { echo "FAIL: manifests differ beyond threads and wal
 "$compsim" simulate "$tmp/s.yaml" -o "$tmp/seed" --seed 2 --quiet || { echo "FAIL: simulate --seed 2"; fail=1; }
 cmp -s "$tmp/t1/periods.csv" "$tmp/seed/periods.csv" && { echo "FAIL: --seed 2 changed nothing"; fail=1; }
 
-# a folder that is not a results folder stays as it is
+# a folder that is not a results folder stays as it is, with or without --force
 mkdir "$tmp/mine" && echo keep >"$tmp/mine/notes.txt"
-if "$compsim" simulate "$tmp/s.yaml" -o "$tmp/mine" --quiet 2>"$tmp/err"; then echo "FAIL: replaced a folder without a manifest"; fail=1; fi
-grep -q "is not a compsim results folder" "$tmp/err" || { echo "FAIL: no message for a foreign folder:"; cat "$tmp/err"; fail=1; }
-[ "$(ls "$tmp/mine")" = notes.txt ] || { echo "FAIL: the foreign folder was changed"; fail=1; }
-# a results folder is replaced by the new run
-"$compsim" simulate "$tmp/s.yaml" -o "$tmp/t1" --seed 2 --quiet || { echo "FAIL: rerun into t1"; fail=1; }
+for force in "" --force; do
+    if "$compsim" simulate "$tmp/s.yaml" -o "$tmp/mine" $force --quiet 2>"$tmp/err"; then echo "FAIL: replaced a folder without a manifest ($force)"; fail=1; fi
+    echo "$tmp/mine: error: exists and is not a compsim results folder (no manifest.json): not replaced" >"$tmp/want"
+    cmp -s "$tmp/err" "$tmp/want" || { echo "FAIL: message for a foreign folder ($force):"; cat "$tmp/err"; fail=1; }
+    [ "$(ls "$tmp/mine")" = notes.txt ] || { echo "FAIL: the foreign folder was changed ($force)"; fail=1; }
+done
+# a results folder is not replaced without --force (the trailing slash is the same folder) ...
+cp "$tmp/t1/periods.csv" "$tmp/t1-periods.csv"
+if "$compsim" simulate "$tmp/s.yaml" -o "$tmp/t1/" --seed 2 --quiet 2>"$tmp/err"; then echo "FAIL: replaced results without --force"; fail=1; fi
+echo "$tmp/t1: error: holds the results of an earlier run: not replaced without --force" >"$tmp/want"
+cmp -s "$tmp/err" "$tmp/want" || { echo "FAIL: message for a results folder without --force:"; cat "$tmp/err"; fail=1; }
+cmp -s "$tmp/t1/periods.csv" "$tmp/t1-periods.csv" || { echo "FAIL: results changed without --force"; fail=1; }
+rm "$tmp/t1-periods.csv"
+# ... and is replaced by the new run with it
+"$compsim" simulate "$tmp/s.yaml" -o "$tmp/t1" --seed 2 --force --quiet || { echo "FAIL: rerun into t1 with --force"; fail=1; }
 cmp -s "$tmp/t1/periods.csv" "$tmp/seed/periods.csv" || { echo "FAIL: the rerun did not replace the results"; fail=1; }
 [ -f "$tmp/t1/genealogy-5.csv" ] && { echo "FAIL: a file of the old run is left in the new folder"; fail=1; }
 leftover=$(ls "$tmp" | grep -e '\.tmp-' -e '\.old-')
