@@ -122,6 +122,10 @@ int cs_sweep_run(const cs_sweep *sw, const cs_sweep_options *o, cs_diags *d);
 typedef struct cs_sweep_state cs_sweep_state;
 /* Checks every point's scenario, prepares the folder, finds the points already done. */
 cs_sweep_state *cs_sweep_begin(const cs_sweep *sw, const cs_sweep_options *o, cs_diags *d);
+/* A state that only evaluates points (an MPI worker, sweep_mpi.c): scratch folders go under
+ * dir/.work, created here; nothing is checked, read or written in the sweep's folder.
+ * cs_sweep_end removes dir/.work (not dir). */
+cs_sweep_state *cs_sweep_begin_worker(const cs_sweep *sw, const cs_sweep_options *o, const char *dir, cs_diags *d);
 /* Point i is done already. */
 int cs_sweep_done(const cs_sweep_state *st, size_t i);
 /* Simulates point i in a scratch folder named by `worker` and computes its metrics into

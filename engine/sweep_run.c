@@ -173,7 +173,7 @@ int cs_sweep_eval(const cs_sweep_state *st, size_t i, int worker, cs_sweep_value
     cs_rd *rd = cs_rd_load(work, d);
     cs_report_options ro;
     cs_report_options_init(&ro);
-    cs_rm_options mo = {ro.wage, ro.hours_per_week};
+    cs_rm_options mo = {.wage = ro.wage, .hours_per_week = ro.hours_per_week};
     cs_rm *m = rd ? cs_rm_compute(rd, &mo, d) : NULL;
     if (m) {
         for (size_t j = 0; j < sw->nmetrics; j++) {
@@ -286,6 +286,32 @@ cs_sweep_state *cs_sweep_begin(const cs_sweep *sw, const cs_sweep_options *o, cs
 fail:
     cs_sweep_end(st);
     return NULL;
+}
+
+cs_sweep_state *cs_sweep_begin_worker(const cs_sweep *sw, const cs_sweep_options *o, const char *dir, cs_diags *d)
+{
+    cs_sweep_state *st = calloc(1, sizeof *st);
+    if (!st || !(st->done = calloc(sw->npoints + 1, 1))) {
+        free(st);
+        cs_error(d, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    st->sw = sw;
+    st->o = *o;
+    clock_gettime(CLOCK_MONOTONIC, &st->t0);
+    char path[4200];
+    if (strlen(dir) > 4000) {
+        cs_error(d, dir, 0, 0, "folder name too long");
+        cs_sweep_end(st);
+        return NULL;
+    }
+    snprintf(path, sizeof path, "%s/.work", dir);
+    if (make_dir(dir, d) != 0 || make_dir(path, d) != 0) {
+        cs_sweep_end(st); /* st->dir is still empty: nothing of dir is removed */
+        return NULL;
+    }
+    snprintf(st->dir, sizeof st->dir, "%s", dir);
+    return st;
 }
 
 void cs_sweep_end(cs_sweep_state *st)

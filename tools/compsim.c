@@ -12,6 +12,9 @@
 #include "compsim.h"
 #include "report.h"
 #include "sweep.h"
+#ifdef COMPSIM_MPI
+#include "sweep_mpi.h"
+#endif
 
 static const char usage_main[] =
     "usage: compsim COMMAND [ARGS]\n"
@@ -413,10 +416,25 @@ static int cmd_sweep(int argc, char **argv)
     }
     if (!file) return bad_usage("no sweep file given", NULL, usage_sweep);
     if (!quiet && isatty(STDERR_FILENO)) o.progress = sweep_progress;
+#ifdef COMPSIM_MPI
+    int ranks = cs_sweep_mpi_init(); /* 1 unless launched by mpirun: then as without MPI */
+#endif
     cs_diags d;
     cs_diags_init(&d);
     cs_sweep *sw = cs_sweep_load_file(file, &d);
-    int rc = 1, stopped = 0;
+    int rc = 1, stopped = 0, worker_rank = 0;
+#ifdef COMPSIM_MPI
+    worker_rank = cs_sweep_mpi_rank() != 0; /* rank 0 alone says why the sweep stopped */
+    if (ranks > 1) { /* every rank takes part, even one whose load failed: rank 0 waits for it */
+        struct sigaction old_actions[2];
+        o.stop = &stop_signal;
+        catch_stop_signals(1, old_actions);
+        int r = cs_sweep_run_mpi(sw, &o, &d);
+        catch_stop_signals(0, old_actions);
+        stopped = atomic_load(&stop_signal);
+        rc = r == 0 ? 0 : r > 0 ? 3 : 1;
+    } else
+#endif
     if (sw) {
         struct sigaction old_actions[2];
         o.stop = &stop_signal;
@@ -428,14 +446,18 @@ static int cmd_sweep(int argc, char **argv)
     }
     cs_diags_print(&d, stderr);
     if (stopped) {
-        fprintf(stderr, "compsim: error: interrupted by %s: the finished points are kept; run again to resume\n",
-                stopped == SIGINT ? "SIGINT" : "SIGTERM");
+        if (!worker_rank)
+            fprintf(stderr, "compsim: error: interrupted by %s: the finished points are kept; run again to resume\n",
+                    stopped == SIGINT ? "SIGINT" : "SIGTERM");
         rc = 128 + stopped;
-    } else if (rc == 3) {
+    } else if (rc == 3 && !worker_rank) {
         fprintf(stderr, "compsim sweep: stopped after --max-points; run again to resume\n");
     }
     cs_sweep_free(sw);
     cs_diags_free(&d);
+#ifdef COMPSIM_MPI
+    cs_sweep_mpi_finalize();
+#endif
     return rc;
 }
 

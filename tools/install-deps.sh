@@ -8,6 +8,8 @@ pkgs="build-essential cmake pkg-config libgsl-dev libyaml-dev libcmocka-dev gnup
 pkgs="$pkgs clang libclang-rt-14-dev libomp-dev"
 # memory checks of the end-to-end runs (tests/valgrind.sh)
 pkgs="$pkgs valgrind"
+# the optional MPI build (-DCOMPSIM_MPI=ON, tests/e2e/sweep_mpi.sh): Open MPI
+pkgs="$pkgs libopenmpi-dev openmpi-bin"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
