@@ -148,6 +148,8 @@ static int write_json(const cs_rm *m, const cs_charts *ch, const cs_report_optio
     jnum(f, o->wage);
     fputs(", \"hours_per_week\": ", f);
     jnum(f, o->hours_per_week);
+    if (m->year) fprintf(f, ",\n  \"disclosure_year\": %d, \"disclosure_year_whole\": %s", m->year, m->year_full ? "true" : "false");
+    else fputs(",\n  \"disclosure_year\": null", f);
     fputs(",\n  \"plans\": [", f);
     for (size_t k = 0; k < rd->nplans; k++) {
         fprintf(f, "%s{\"plan\": %zu, \"name\": ", k ? ", " : "", k + 1);
@@ -294,7 +296,7 @@ int cs_report_write(const char *results_dir, const cs_report_options *o, cs_diag
     cs_rd *rd = cs_rd_load(results_dir, d);
     if (!rd) return -1;
     cs_rm_options mo = {o->wage, o->hours_per_week};
-    cs_rm *m = cs_rm_compute(rd, &mo, d);
+    cs_rm *m = cs_rm_compute_year(rd, &mo, o->year, d);
     char final[4096], tmp[4200], charts[4300];
     snprintf(final, sizeof final, "%s/report", results_dir);
     snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", final);
@@ -313,6 +315,7 @@ int cs_report_write(const char *results_dir, const cs_report_options *o, cs_diag
     }
     for (int t = 0; t < CS_RT_N; t++) {
         if (t == CS_RT_COMPARISON && rd->nplans < 2) continue;
+        if ((t == CS_RT_DISCLOSURE_YEAR || t == CS_RT_YEARS) && !m->year) continue; /* no member_years.csv */
         if (write_table(m, &m->table[t], tmp, d)) goto done;
     }
     if (write_summary_csv(m, tmp, d)) goto done;

@@ -15,6 +15,7 @@ typedef struct {
     double hours_per_week; /* hours a week of work assumed for that comparison */
     const char *gnuplot;   /* the gnuplot program; NULL: $COMPSIM_GNUPLOT, else "gnuplot" */
     int charts;            /* 0: write no charts */
+    int year;              /* year of the per-year disclosure table (member_years.csv); 0: the last whole year */
 } cs_report_options;
 
 /* The defaults: the US federal minimum wage, 7.25 an hour, for 10 hours a week; charts on. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "csv.h"
 #include "money.h"
@@ -609,24 +610,131 @@ static int read_members(cs_rd *rd, const char *path, cs_diags *d)
     return rc;
 }
 
+/* ---- member_years.csv ------------------------------------------------------------------------ */
+
+enum { Y_REPLICA, Y_PLAN, Y_YEAR, Y_FULL, Y_IN, Y_RANK, Y_GROSS, Y_RETAILP, Y_PURCH, Y_COST, Y_EXP, Y_FEE, Y_NET,
+       Y_N };
+static const char *const ycols[Y_N] = {"replica", "plan", "year", "full_year", "periods_in", "highest_rank", "gross",
+                                       "retail_profit", "purchases", "purchase_cost", "expenses", "signup_fee", "net"};
+
+typedef struct {
+    cs_rd *rd;
+    int col[Y_N];
+    size_t cap;
+} ystate;
+
+static int years_header(void *arg, cs_csv *r, rowctx *x)
+{
+    ystate *s = arg;
+    return find_columns(r, ycols, s->col, Y_N, x) ? 0 : -1;
+}
+
+static int years_row(void *arg, cs_csv *r, rowctx *x)
+{
+    ystate *s = arg;
+    cs_rd *rd = s->rd;
+    int64_t rep, plan, year, full, in;
+    cs_rd_year y = {0};
+    if (!get_count(r, s->col[Y_REPLICA], "replica", rd->member_replicas - 1, &rep, x) ||
+        !get_count(r, s->col[Y_PLAN], "plan", (int64_t)rd->nplans, &plan, x) ||
+        !get_count(r, s->col[Y_YEAR], "year", rd->periods, &year, x) ||
+        !get_count(r, s->col[Y_FULL], "full_year", 1, &full, x) ||
+        !get_count(r, s->col[Y_IN], "periods_in", 52, &in, x))
+        return 0;
+    if (plan < 1 || year < 1) {
+        cs_error(x->d, x->file, x->line, 0, "plan and year are numbered from 1");
+        return 0;
+    }
+    int ok = get_money(r, s->col[Y_GROSS], "gross", &y.gross, x) &
+             get_money(r, s->col[Y_RETAILP], "retail_profit", &y.retail_profit, x) &
+             get_money(r, s->col[Y_PURCH], "purchases", &y.purchases, x) &
+             get_money(r, s->col[Y_COST], "purchase_cost", &y.purchase_cost, x) &
+             get_money(r, s->col[Y_EXP], "expenses", &y.expenses, x) &
+             get_money(r, s->col[Y_FEE], "signup_fee", &y.signup_fee, x) & get_money(r, s->col[Y_NET], "net", &y.net, x);
+    if (!ok) return 0;
+    const cs_csv_field *rk = &r->field[s->col[Y_RANK]];
+    y.rank = rank_of(&rd->plans[plan - 1], rk->p, rk->len, x);
+    if (y.rank == -2) return 0;
+    int64_t parts = y.gross + y.retail_profit - y.signup_fee - y.expenses - y.purchase_cost;
+    if (parts != y.net) {
+        cs_error(x->d, x->file, x->line, 0,
+                 "net %.2f does not equal gross + retail_profit - signup_fee - expenses - purchase_cost = %.2f",
+                 (double)y.net / 100, (double)parts / 100);
+        return 0;
+    }
+    y.replica = (int32_t)rep, y.plan = (int32_t)(plan - 1), y.year = (int32_t)year, y.periods_in = (int32_t)in;
+    y.full = (uint8_t)full;
+    if (rd->nyear_rows == s->cap) {
+        size_t nc = s->cap ? 2 * s->cap : 4096;
+        cs_rd_year *ny = realloc(rd->year, nc * sizeof *ny);
+        if (!ny) return cs_error(x->d, x->file, 0, 0, "out of memory"), -1;
+        rd->year = ny, s->cap = nc;
+    }
+    rd->year[rd->nyear_rows++] = y;
+    if (y.year > rd->nyears) rd->nyears = y.year;
+    return 0;
+}
+
+static int cmp_year(const void *a, const void *b)
+{
+    const cs_rd_year *x = a, *y = b;
+    if (x->replica != y->replica) return x->replica < y->replica ? -1 : 1;
+    if (x->plan != y->plan) return x->plan < y->plan ? -1 : 1;
+    return (x->year > y->year) - (x->year < y->year);
+}
+
+/* Reads member_years.csv and checks that each group's years sum to its members' totals in
+ * members.csv (gross and net, exactly): the two files then tell one story. */
+static int read_years(cs_rd *rd, const char *path, cs_diags *d)
+{
+    ystate s = {.rd = rd};
+    if (each_record(path, d, years_header, years_row, &s)) return -1;
+    size_t np = rd->nplans, ng = (size_t)rd->member_replicas * np, Y = (size_t)rd->nyears;
+    rd->yfirst = calloc(ng * Y + 1, sizeof *rd->yfirst);
+    rd->year_full = calloc(np * Y + 1, 1);
+    if (!rd->yfirst || !rd->year_full) return cs_error(d, path, 0, 0, "out of memory"), -1;
+    /* the order inside a group does not matter: every figure of a year is a count, sum or quantile */
+    if (rd->nyear_rows) qsort(rd->year, rd->nyear_rows, sizeof *rd->year, cmp_year);
+    for (size_t i = 0; i < rd->nyear_rows; i++) {
+        const cs_rd_year *y = &rd->year[i];
+        rd->yfirst[((size_t)y->replica * np + (size_t)y->plan) * Y + (size_t)y->year]++;
+        if (y->full) rd->year_full[(size_t)y->plan * Y + (size_t)y->year - 1] = 1;
+    }
+    for (size_t g = 0; g < ng * Y; g++) rd->yfirst[g + 1] += rd->yfirst[g];
+    for (size_t g = 0; g < ng; g++) {
+        int64_t yg = 0, yn = 0, mg = 0, mn = 0;
+        for (size_t i = rd->yfirst[g * Y]; i < rd->yfirst[(g + 1) * Y]; i++) yg += rd->year[i].gross, yn += rd->year[i].net;
+        for (size_t i = rd->first[g]; i < rd->first[g + 1]; i++) mg += rd->member[i].gross, mn += rd->member[i].net;
+        if (yg != mg || yn != mn) {
+            cs_error(d, path, 0, 0, "replica %zu, plan %zu: the years' gross %.2f and net %.2f differ from members.csv's %.2f and %.2f",
+                     g / np, g % np + 1, (double)yg / 100, (double)yn / 100, (double)mg / 100, (double)mn / 100);
+            return -1;
+        }
+    }
+    rd->has_years = 1;
+    return 0;
+}
+
 /* ---- the folder ------------------------------------------------------------------------------ */
 
 cs_rd *cs_rd_load(const char *dir, cs_diags *d)
 {
     cs_rd *rd = calloc(1, sizeof *rd);
     char *man = path_join(dir, "manifest.json"), *per = path_join(dir, "periods.csv"),
-         *mem = path_join(dir, "members.csv");
+         *mem = path_join(dir, "members.csv"), *yrs = path_join(dir, "member_years.csv");
     int rc = -1;
-    if (!rd || !man || !per || !mem) {
+    if (!rd || !man || !per || !mem || !yrs) {
         cs_error(d, dir, 0, 0, "out of memory");
         goto done;
     }
     if (read_manifest(rd, man, d)) goto done;
     if (read_periods(rd, per, d)) goto done;
     if (read_members(rd, mem, d)) goto done;
+    /* optional: folders written before it existed have none, and the report says what is missing */
+    if (access(yrs, F_OK) == 0 && read_years(rd, yrs, d)) goto done;
     rc = 0;
 done:
-    free(man), free(per), free(mem);
+    free(man), free(per), free(mem), free(yrs);
     if (rc) {
         cs_rd_free(rd);
         return NULL;
@@ -654,5 +762,8 @@ void cs_rd_free(cs_rd *rd)
     free(rd->bonus);
     free(rd->member);
     free(rd->first);
+    free(rd->year);
+    free(rd->yfirst);
+    free(rd->year_full);
     free(rd);
 }

@@ -53,6 +53,15 @@ typedef struct {
     int64_t purchase_cost;   /* the share of purchases counted as a cost, cents */
 } cs_rd_member;
 
+/* One row of member_years.csv: a member's figures in one year of a plan. */
+typedef struct {
+    int32_t replica, plan, year; /* plan 0-based, year from 1 */
+    int32_t periods_in;          /* periods of the year the member was in the network */
+    int32_t rank;                /* highest paid-as rank held in the year, -1: none */
+    uint8_t full;                /* a whole year (else the run's partial last year) */
+    int64_t gross, retail_profit, purchases, purchase_cost, expenses, signup_fee, net; /* cents */
+} cs_rd_year;
+
 typedef struct {
     /* manifest */
     char *version, *scenario_name, *scenario_file, *scenario_text, *generator;
@@ -80,6 +89,16 @@ typedef struct {
     cs_rd_member *member;
     size_t nmembers;
     size_t *first;
+
+    /* member_years.csv (absent in folders of older versions: has_years 0, nothing else set);
+     * sorted by replica, plan, year; group (r, k, y) is year[yfirst[(r * nplans + k) * nyears + y - 1]
+     * .. the next).  year_full[k * nyears + y - 1]: year y of plan k is whole. */
+    int has_years;
+    int32_t nyears;
+    cs_rd_year *year;
+    size_t nyear_rows;
+    size_t *yfirst;
+    uint8_t *year_full;
 } cs_rd;
 
 /* Reads the results folder `dir`.  Returns NULL with errors in d. */

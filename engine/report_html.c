@@ -257,24 +257,26 @@ static void comparison(FILE *f, const cs_rm *m)
     fputs("</table>\n", f);
 }
 
-/* One half of the disclosure table: the rows by rank, the given measures as columns. */
-static void disclosure_half(FILE *f, const cs_rm *m, size_t k, const char *caption, const char *const *ms,
+/* One half of disclosure table t (whole membership, or the chosen year): the rows by rank, the given
+ * measures as columns. */
+static void disclosure_half(FILE *f, const cs_rm *m, int t, size_t k, const char *caption, const char *const *ms,
                             const char *const *heads, const cs_rm_unit *us, size_t n)
 {
     const cs_rd_plan *pl = &m->rd->plans[k];
-    fprintf(f, "<table><caption>%s</caption><tr><th class=l>highest rank reached</th>", caption);
+    fprintf(f, "<table><caption>%s</caption><tr><th class=l>%s</th>", caption,
+            t == CS_RT_DISCLOSURE ? "highest rank reached" : "highest paid-as rank in the year");
     for (size_t j = 0; j < n; j++) fprintf(f, "<th>%s</th>", heads[j]);
     fputs("</tr>\n", f);
     for (size_t row = 0; row < pl->nranks + 2; row++) {
         const char *name = row == 0 ? "all members" : row == 1 ? "no rank" : pl->rank[row - 2];
-        const cs_rm_row *mm = cs_rm_lookup(m, CS_RT_DISCLOSURE, (int)k + 1, name, NULL, "members");
+        const cs_rm_row *mm = cs_rm_lookup(m, t, (int)k + 1, name, NULL, "members");
         if (!mm || !(mm->iv.mean > 0)) continue;
         fprintf(f, "<tr%s><td class=l>", row == 0 ? " style=\"font-weight:600\"" : "");
         esc(f, name);
         fputs("</td>", f);
         for (size_t j = 0; j < n; j++) {
             fputs("<td>", f);
-            const cs_rm_row *r = cs_rm_lookup(m, CS_RT_DISCLOSURE, (int)k + 1, name, NULL, ms[j]);
+            const cs_rm_row *r = cs_rm_lookup(m, t, (int)k + 1, name, NULL, ms[j]);
             if (r) put_iv(f, r->iv, us[j]);
             fputs("</td>", f);
         }
@@ -283,7 +285,7 @@ static void disclosure_half(FILE *f, const cs_rm *m, size_t k, const char *capti
     fputs("</table>\n", f);
 }
 
-static void disclosure(FILE *f, const cs_rm *m)
+static void disclosure(FILE *f, const cs_rm *m, int t)
 {
     const cs_rd *rd = m->rd;
     static const char *const gm[] = {"share_of_members", "gross_mean", "gross_median", "gross_p90", "share_gross_zero"};
@@ -298,15 +300,53 @@ static void disclosure(FILE *f, const cs_rm *m)
         fputs("<h3>", f);
         esc(f, pname(rd, k));
         fputs("</h3>\n", f);
-        disclosure_half(f, m, k, "What income disclosure statements show: gross compensation", gm, gh, gu, 5);
-        disclosure_half(f, m, k, "What they leave out: costs (means) and net income", nm, nh, nu, 7);
+        disclosure_half(f, m, t, k, "What income disclosure statements show: gross compensation", gm, gh, gu, 5);
+        disclosure_half(f, m, t, k, "What they leave out: costs (means) and net income", nm, nh, nu, 7);
     }
-    fputs("<p class=note>Amounts are over each member's whole membership within the run (members.csv has no per-year "
-          "figures, so a one-year table cannot be drawn yet). The rank is the title held at the end of the run or at "
-          "quitting, i.e. the highest rank reached. Net income = gross + retail profit &minus; sign-up fee &minus; expenses "
+    if (t == CS_RT_DISCLOSURE_YEAR) {
+        fprintf(f, "<p class=note>Amounts are over year %d of the run (periods %d to %d%s) for every member in the "
+                   "network at some time in it (member_years.csv); the sign-up fee counts in the year of joining. "
+                   "The rank is the highest paid-as rank held in that year. Other years: disclosure_year.csv comes "
+                   "from <code>compsim report --year Y</code>; years.csv has every year's figures.</p>\n",
+                m->year, (m->year - 1) * rd->periods_per_year + 1,
+                m->year * rd->periods_per_year < rd->periods ? m->year * rd->periods_per_year : rd->periods,
+                m->year_full ? "" : ", a partial year: the run ends before it does");
+        return;
+    }
+    fputs("<p class=note>Amounts are over each member's whole membership within the run. The rank is the title held "
+          "at the end of the run or at quitting, i.e. the highest rank reached. Net income = gross + retail profit &minus; sign-up fee &minus; expenses "
           "&minus; the part of own purchases not counted as value received. Each cell: mean across member replicas "
           "and its 90% interval; a rank's figures rest only on the replicas where someone reached it (disclosure.csv "
           "gives the count).</p>\n", f);
+}
+
+/* The share with positive net income (and paid nothing) year by year, one row per plan and year. */
+static void years(FILE *f, const cs_rm *m)
+{
+    const cs_rd *rd = m->rd;
+    fputs("<table><caption>Year by year: members in the network during the year</caption><tr><th class=l>plan</th>"
+          "<th>year</th><th>members</th><th>net &gt; 0</th><th>paid nothing</th><th>median gross</th><th>mean net</th></tr>\n",
+          f);
+    static const char *const ms[] = {"members", "share_net_positive", "share_gross_zero", "gross_median", "net_mean"};
+    static const cs_rm_unit us[] = {CS_RU_COUNT, CS_RU_SHARE, CS_RU_SHARE, CS_RU_MONEY, CS_RU_MONEY};
+    char key[16];
+    for (size_t k = 0; k < rd->nplans; k++)
+        for (int32_t y = 1; y <= rd->nyears; y++) {
+            snprintf(key, sizeof key, "%d", y);
+            const cs_rm_row *w = cs_rm_lookup(m, CS_RT_YEARS, (int)k + 1, key, NULL, "members");
+            if (!w) continue;
+            fputs("<tr><td class=l>", f);
+            esc(f, pname(rd, k));
+            fprintf(f, "</td><td>%d%s</td>", y, strcmp(w->key2, "full") ? " (partial)" : "");
+            for (size_t j = 0; j < 5; j++) {
+                const cs_rm_row *r = cs_rm_lookup(m, CS_RT_YEARS, (int)k + 1, key, NULL, ms[j]);
+                fputs("<td>", f);
+                if (r) put_iv(f, r->iv, us[j]);
+                fputs("</td>", f);
+            }
+            fputs("</tr>\n", f);
+        }
+    fputs("</table>\n", f);
 }
 
 static void quantiles(FILE *f, const cs_rm *m)
@@ -451,7 +491,7 @@ static void methods(FILE *f, const cs_rm *m)
     fputs("</pre></details>\n", f);
     fputs("<p class=note>Every metric is defined in compsim's docs/metrics.md. All tables are also in this folder as "
           "CSV (summary.csv, disclosure.csv, quantiles.csv, lorenz.csv, periods.csv, cohorts.csv, survival.csv, "
-          "comparison.csv) and summary.json.</p>\n", f);
+          "comparison.csv, and with member_years.csv disclosure_year.csv and years.csv) and summary.json.</p>\n", f);
 }
 
 int cs_report_html(FILE *f, const cs_rm *m, const cs_charts *ch, const char *dir, cs_diags *d)
@@ -470,7 +510,7 @@ int cs_report_html(FILE *f, const cs_rm *m, const cs_charts *ch, const char *dir
           "is counted over each member's whole membership within the run; every member who joined counts, not only "
           "the active ones.</p>\n", f);
     static const char *const key_ids[] = {
-        "share_net_positive", "share_net_positive_builders", "share_net_positive_customers", "share_net_positive_stayers",
+        "share_net_positive", "share_net_positive_year", "share_net_positive_builders", "share_net_positive_customers", "share_net_positive_stayers",
         "share_net_negative", "share_above_wage", "share_above_wage_builders", "share_gross_zero", "gross_median",
         "gross_mean", "net_median", "net_mean", "gini", "top1", "top10", "share_unpaid_period", "payout_ratio",
         "end_user_share", "share_never_sponsored", "first_year_dropout", "members_joined"};
@@ -481,7 +521,17 @@ int cs_report_html(FILE *f, const cs_rm *m, const cs_charts *ch, const char *dir
         return -1;
 
     fputs("<h2 id=disclosure>Income disclosure table</h2>\n", f);
-    if (rd->member_replicas) disclosure(f, m);
+    if (rd->member_replicas && m->year) {
+        fprintf(f, "<h3>Year %d</h3>\n", m->year);
+        disclosure(f, m, CS_RT_DISCLOSURE_YEAR);
+        years(f, m);
+        fputs("<h3>Whole membership</h3>\n", f);
+    } else if (rd->member_replicas) {
+        fputs("<p class=note>This results folder has no member_years.csv (it was written by an older compsim), so "
+              "the table for a single year and the share with positive net income per year cannot be drawn; the "
+              "table below covers each member's whole membership.</p>\n", f);
+    }
+    if (rd->member_replicas) disclosure(f, m, CS_RT_DISCLOSURE);
     if (figure(f, ch, "disclosure", dir, d)) return -1;
 
     fputs("<h2 id=distribution>How income is spread</h2>\n", f);

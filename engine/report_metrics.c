@@ -9,13 +9,15 @@
 #include "plan.h"
 
 /* What the simulator's results do not hold (reported to the lead with the fields they need). */
+/* The first NO_YEARS items are missing only from folders without member_years.csv. */
+#define NO_YEARS 2
 static const cs_rm_missing missing_items[] = {
     {"income disclosure table and positive net income for a chosen year",
-     "members.csv holds each member's totals over the whole run, not per year; the tables here cover each "
-     "member's whole membership"},
+     "this results folder has no member_years.csv (written by compsim simulate since it was added); members.csv "
+     "holds each member's totals over the whole run, so the tables here cover each member's whole membership"},
     {"rank paid-as in a year",
-     "members.csv holds the title at the end of the run (the highest rank reached), which the disclosure "
-     "table uses"},
+     "without member_years.csv only the title at the end of the run (the highest rank reached) is known, which "
+     "the whole-membership disclosure table uses"},
     {"share of commissions resting on retail sales (FTC-Herbalife order)",
      "the simulator computes every commission on members' own orders (BV = own PV x bv_share); retail "
      "sales earn only retail profit, so this share is 0 by construction, not measured"},
@@ -23,7 +25,8 @@ static const cs_rm_missing missing_items[] = {
      "needs each member's and downline's purchases and retail sales per period"},
     {"purchases landing exactly on the qualification minimum (pay-to-play)",
      "needs each member's order per period"},
-    {"persistence at the top (the same members in the top 1% year after year)", "needs per-year income"},
+    {"persistence at the top (the same members in the top 1% year after year)",
+     "needs per-year income (member_years.csv holds it in folders of this version; not computed yet)"},
 };
 
 /* ---- building blocks -------------------------------------------------------------------------- */
@@ -361,6 +364,86 @@ done:
     return rc;
 }
 
+/* ---- per-year metrics (member_years.csv) ------------------------------------------------------ */
+
+/* The members of group (r, k) in year y (those in the network during it) as cs_rd_member rows that
+ * block() reads: tenure = periods in the network that year (join 1, quit periods_in). */
+static size_t year_group(const cs_rd *rd, size_t r, size_t k, int32_t y, cs_rd_member *out)
+{
+    size_t g = (r * rd->nplans + k) * (size_t)rd->nyears + (size_t)(y - 1), c = 0;
+    for (size_t i = rd->yfirst[g]; i < rd->yfirst[g + 1]; i++) {
+        const cs_rd_year *x = &rd->year[i];
+        if (x->periods_in == 0) continue; /* left in an earlier year: not a member in this one */
+        out[c++] = (cs_rd_member){.replica = x->replica, .plan = x->plan, .join = 1, .quit = x->periods_in,
+                                  .rank = x->rank, .gross = x->gross, .retail_profit = x->retail_profit,
+                                  .purchases = x->purchases, .expenses = x->expenses, .signup_fee = x->signup_fee,
+                                  .net = x->net, .purchase_cost = x->purchase_cost};
+    }
+    return c;
+}
+
+static int year_metrics(cs_rm *m)
+{
+    const cs_rd *rd = m->rd;
+    size_t R = (size_t)rd->member_replicas, np = rd->nplans, Y = (size_t)rd->nyears, maxn = 0;
+    for (size_t g = 0; g < R * np * Y; g++)
+        if (rd->yfirst[g + 1] - rd->yfirst[g] > maxn) maxn = rd->yfirst[g + 1] - rd->yfirst[g];
+    size_t maxrows = CS_RD_MAX_RANKS + 2;
+    cs_rd_member *mem = malloc((maxn + 1) * sizeof *mem);
+    size_t *idx = malloc((maxn + 1) * sizeof *idx);
+    double *scratch = malloc((2 * maxn + 1) * sizeof *scratch), *dv = malloc((maxrows * B_N * R + 1) * sizeof *dv);
+    double *yv = malloc((Y * B_N * R + 1) * sizeof *yv);
+    char key[64], label[128];
+    snprintf(label, sizeof label, "share of members with positive net income in year %d", m->year);
+    cs_rm_scalar *sy = add_scalar(m, "share_net_positive_year", label, CS_RU_SHARE, 1, 0);
+    int rc = -1;
+    if (!mem || !idx || !scratch || !dv || !yv || !sy) goto done;
+    for (size_t k = 0; k < np; k++) {
+        const cs_rd_plan *pl = &rd->plans[k];
+        size_t nrows = pl->nranks + 2;
+        for (size_t i = 0; i < maxrows * B_N * R; i++) dv[i] = NAN;
+        for (size_t i = 0; i < Y * B_N * R; i++) yv[i] = NAN;
+        for (size_t r = 0; r < R; r++)
+            for (int32_t y = 1; y <= (int32_t)Y; y++) {
+                size_t n = year_group(rd, r, k, y, mem);
+                double out[B_N];
+                for (size_t i = 0; i < n; i++) idx[i] = i;
+                block(mem, idx, n, n, 1, scratch, out);
+                for (int b = 0; b < B_N; b++) yv[((size_t)(y - 1) * B_N + (size_t)b) * R + r] = out[b];
+                if (y != m->year) continue;
+                sy->v[k * R + r] = out[B_NET_POS];
+                /* the chosen year's disclosure rows: all members, then by the highest rank held that year */
+                for (size_t row = 0; row < nrows; row++) {
+                    size_t c = 0;
+                    for (size_t i = 0; i < n; i++)
+                        if (row == 0 || mem[i].rank == (int32_t)row - 2) idx[c++] = i;
+                    block(mem, idx, c, n, 1, scratch, out);
+                    for (int b = 0; b < B_N; b++) dv[(row * B_N + (size_t)b) * R + r] = out[b];
+                }
+            }
+        int plan = (int)k + 1;
+        for (size_t row = 0; row < nrows; row++) {
+            const char *name = row == 0 ? "all members" : row == 1 ? "no rank" : pl->rank[row - 2];
+            for (int b = 0; b < B_N; b++)
+                if (summarise(&m->table[CS_RT_DISCLOSURE_YEAR], plan, name, NULL, block_measure[b],
+                              &dv[(row * B_N + (size_t)b) * R], R))
+                    goto done;
+        }
+        for (size_t y = 1; y <= Y; y++) {
+            snprintf(key, sizeof key, "%zu", y);
+            const char *whole = rd->year_full[k * Y + y - 1] ? "full" : "partial";
+            for (int b = 0; b < B_N; b++)
+                if (b != B_SHARE && summarise(&m->table[CS_RT_YEARS], plan, key, whole, block_measure[b],
+                                              &yv[((y - 1) * B_N + (size_t)b) * R], R))
+                    goto done;
+        }
+    }
+    rc = 0;
+done:
+    free(mem), free(idx), free(scratch), free(dv), free(yv);
+    return rc;
+}
+
 /* ---- period metrics --------------------------------------------------------------------------- */
 
 static double ratio(int64_t a, int64_t b) { return b ? (double)a / (double)b : NAN; }
@@ -535,21 +618,41 @@ static int summarise_scalars(cs_rm *m)
     return rc;
 }
 
-cs_rm *cs_rm_compute(const cs_rd *rd, const cs_rm_options *opt, cs_diags *d)
+cs_rm *cs_rm_compute(const cs_rd *rd, const cs_rm_options *opt, cs_diags *d) { return cs_rm_compute_year(rd, opt, 0, d); }
+
+cs_rm *cs_rm_compute_year(const cs_rd *rd, const cs_rm_options *opt, int32_t year, cs_diags *d)
 {
     cs_rm *m = calloc(1, sizeof *m);
     if (!m) return cs_error(d, NULL, 0, 0, "out of memory"), NULL;
     m->rd = rd;
     m->opt = *opt;
     m->hours_per_period = opt->hours_per_week * 52.0 / rd->periods_per_year;
-    static const char *const names[CS_RT_N] = {"disclosure", "quantiles", "lorenz", "periods", "cohorts", "survival", "comparison"};
+    static const char *const names[CS_RT_N] = {"disclosure", "quantiles", "lorenz", "periods", "cohorts", "survival",
+                                               "comparison", "disclosure_year", "years"};
     static const char *const keys[CS_RT_N] = {"rank", "quantile", "population_share", "period", "join_period",
-                                              "join_year", "metric"};
+                                              "join_year", "metric", "rank", "year"};
     for (int t = 0; t < CS_RT_N; t++) m->table[t].name = names[t], m->table[t].key_name = keys[t];
     m->table[CS_RT_SURVIVAL].key2_name = "tenure";
+    m->table[CS_RT_YEARS].key2_name = "whole";
     m->missing = missing_items;
     m->nmissing = sizeof missing_items / sizeof *missing_items;
-    if ((rd->member_replicas > 0 && member_metrics(m)) || period_metrics(m) || summarise_scalars(m)) {
+    int years = rd->has_years && rd->member_replicas > 0 && rd->nyears > 0;
+    if (year != 0 && (!years || year < 1 || year > rd->nyears)) {
+        if (years) cs_error(d, NULL, 0, 0, "year %d: the results hold years 1 to %d", year, rd->nyears);
+        else cs_error(d, NULL, 0, 0, "year %d: this results folder has no member_years.csv (per-year figures)", year);
+        cs_rm_free(m);
+        return NULL;
+    }
+    if (years) {
+        m->missing += NO_YEARS, m->nmissing -= NO_YEARS;
+        /* default: the last whole year of the reference plan, else (a run shorter than a year) year 1 */
+        m->year = year;
+        for (int32_t y = rd->nyears; !m->year && y >= 1; y--)
+            if (rd->year_full[y - 1]) m->year = y;
+        if (!m->year) m->year = 1;
+        m->year_full = rd->year_full[m->year - 1];
+    }
+    if ((rd->member_replicas > 0 && member_metrics(m)) || (years && year_metrics(m)) || period_metrics(m) || summarise_scalars(m)) {
         cs_error(d, NULL, 0, 0, "out of memory");
         cs_rm_free(m);
         return NULL;

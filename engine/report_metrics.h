@@ -48,8 +48,9 @@ typedef struct {
     size_t n, cap;
 } cs_rm_table;
 
+/* CS_RT_DISCLOSURE_YEAR and CS_RT_YEARS rest on member_years.csv and stay empty without it. */
 enum { CS_RT_DISCLOSURE, CS_RT_QUANTILES, CS_RT_LORENZ, CS_RT_PERIODS, CS_RT_COHORTS, CS_RT_SURVIVAL,
-       CS_RT_COMPARISON, CS_RT_N };
+       CS_RT_COMPARISON, CS_RT_DISCLOSURE_YEAR, CS_RT_YEARS, CS_RT_N };
 
 /* An item of the issue that the results folder does not allow computing, and why. */
 typedef struct {
@@ -65,6 +66,8 @@ typedef struct {
     const cs_rd *rd;
     cs_rm_options opt;
     double hours_per_period;
+    int32_t year;           /* year of CS_RT_DISCLOSURE_YEAR; 0 when there is no member_years.csv */
+    int year_full;          /* that year is a whole year */
     cs_rm_scalar *scalar;
     size_t nscalars, scap;
     cs_rm_table table[CS_RT_N];
@@ -72,8 +75,13 @@ typedef struct {
     size_t nmissing;
 } cs_rm;
 
-/* Computes every metric.  Returns NULL (out of memory) with an error in d. */
+/* Computes every metric, the one-year disclosure table for the last whole year.  Returns NULL
+ * (out of memory) with an error in d. */
 cs_rm *cs_rm_compute(const cs_rd *rd, const cs_rm_options *opt, cs_diags *d);
+/* The same with the one-year disclosure table for `year` (0: the last whole year).  Returns NULL
+ * with an error in d: out of memory, or a year the results do not hold (or any year given for a
+ * folder without member_years.csv). */
+cs_rm *cs_rm_compute_year(const cs_rd *rd, const cs_rm_options *opt, int32_t year, cs_diags *d);
 void cs_rm_free(cs_rm *m);
 
 /* The scalar called id, or NULL. */

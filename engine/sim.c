@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "money.h"
+#include "replay.h" /* cs_csv_put */
 #include "sim_contacts.h"
 #include "sim_place.h"
 #include "tree.h"
@@ -74,6 +75,13 @@ static int grow(cs_sim *s, size_t need)
         GROW(plan[k].purchases);
         GROW(plan[k].pv);
         GROW(plan[k].bv);
+        if (pl->y_gross) { /* per-year rows are tracked */
+            GROW(plan[k].y_gross);
+            GROW(plan[k].y_retail);
+            GROW(plan[k].y_purchases);
+            GROW(plan[k].y_expenses);
+            GROW(plan[k].y_rank);
+        }
         if (!pl->po && !(pl->po = cs_payout_new(sc->plans[k], 0))) return -1; /* grown in pay() */
         if (cs_payout_reserve(pl->po, sc->plans[k], cap)) return -1; /* room for `cap`, not twice it */
     }
@@ -109,7 +117,14 @@ static void add_member(cs_sim *s, int32_t parent, cs_member_type type, int32_t t
         s->contacts[i] = c;
         s->degree[i] = c + (parent >= 0);
     }
-    for (size_t k = 0; k < s->sc->nplans; k++) s->plan[k].gross[i] = s->plan[k].retail_profit[i] = s->plan[k].purchases[i] = 0;
+    for (size_t k = 0; k < s->sc->nplans; k++) {
+        cs_sim_plan *pl = &s->plan[k];
+        pl->gross[i] = pl->retail_profit[i] = pl->purchases[i] = 0;
+        if (pl->y_gross) {
+            pl->y_gross[i] = pl->y_retail[i] = pl->y_purchases[i] = pl->y_expenses[i] = 0;
+            pl->y_rank[i] = CS_RANK_NONE;
+        }
+    }
 }
 
 static cs_member_type draw_type(cs_sim *s)
@@ -149,6 +164,11 @@ void cs_sim_free(cs_sim *s)
         free(pl->pv);
         free(pl->bv);
         free(pl->period);
+        free(pl->y_gross);
+        free(pl->y_retail);
+        free(pl->y_purchases);
+        free(pl->y_expenses);
+        free(pl->y_rank);
         cs_placement_free(pl->place);
         cs_placement_index_free(&pl->pix);
     }
@@ -304,6 +324,7 @@ static int pay(cs_sim *s, size_t k, const cs_tree *tree, int32_t t, cs_diags *d)
         bad |= __builtin_add_overflow(pl->gross[i], g, &pl->gross[i]);
         bad |= __builtin_add_overflow(pl->retail_profit[i], r, &pl->retail_profit[i]);
         bad |= __builtin_add_overflow(pl->purchases[i], pl->pv[i], &pl->purchases[i]);
+        if (pl->y_rank && po->rank[i] > pl->y_rank[i]) pl->y_rank[i] = po->rank[i];
         pp->paid_members += g > 0;
         pp->active += po->active[i];
         pp->pv += pl->pv[i];
@@ -375,6 +396,88 @@ static void export_rows(const cs_sim *s, int32_t t, FILE *f)
     }
 }
 
+/* ---- per-year rows (member_years.csv) ---------------------------------------------------------- */
+
+const char cs_sim_years_header[] = "replica,plan,id,year,year_start,year_end,full_year,periods_in,highest_rank,gross,"
+                                   "retail_profit,purchases,purchase_cost,expenses,signup_fee,net\n";
+
+int cs_sim_periods_per_year(const cs_sim *s, size_t k) { return s->sc->plans[k]->period == CS_PERIOD_WEEK ? 52 : 12; }
+
+int cs_sim_track_years(cs_sim *s, FILE *f)
+{
+    for (size_t k = 0; k < s->sc->nplans; k++) {
+        cs_sim_plan *pl = &s->plan[k];
+        size_t cap = s->cap ? s->cap : 1;
+        pl->y_gross = calloc(cap, sizeof *pl->y_gross);
+        pl->y_retail = calloc(cap, sizeof *pl->y_retail);
+        pl->y_purchases = calloc(cap, sizeof *pl->y_purchases);
+        pl->y_expenses = calloc(cap, sizeof *pl->y_expenses);
+        pl->y_rank = malloc(cap * sizeof *pl->y_rank);
+        if (!pl->y_gross || !pl->y_retail || !pl->y_purchases || !pl->y_expenses || !pl->y_rank) return -1;
+        for (size_t i = 0; i < cap; i++) pl->y_rank[i] = CS_RANK_NONE;
+        /* snapshots of members already there (founders): their totals so far */
+        for (size_t i = 0; i < s->n; i++) {
+            pl->y_gross[i] = pl->gross[i], pl->y_retail[i] = pl->retail_profit[i];
+            pl->y_purchases[i] = pl->purchases[i], pl->y_expenses[i] = s->expenses[i];
+        }
+    }
+    s->years = f;
+    return 0;
+}
+
+static int64_t not_value(int64_t purchases, int32_t value_ppm)
+{
+    return (int64_t)(((__int128)purchases * (CS_PPM_ONE - value_ppm) + CS_PPM_ONE / 2) / CS_PPM_ONE);
+}
+
+static void put_money(FILE *f, int64_t c)
+{
+    char buf[24];
+    cs_format_cents(buf, c);
+    fputc(',', f);
+    fputs(buf, f);
+}
+
+/* Rows of plan k's year that ends with period t, then the snapshots move to the year's end.  A
+ * member is listed when in the network during the year, or (defensively) when any figure moved:
+ * so the rows of a member always sum to its totals. */
+static void year_rows(cs_sim *s, size_t k, int32_t t)
+{
+    const cs_scenario *sc = s->sc;
+    const cs_plan *p = sc->plans[k];
+    cs_sim_plan *pl = &s->plan[k];
+    const int ppy = cs_sim_periods_per_year(s, k);
+    const int32_t y = (t - 1) / ppy + 1, a = (y - 1) * ppy + 1, full = t - a + 1 == ppy;
+    const int64_t fee = cs_scenario_fee(sc, k);
+    char id[32];
+    for (size_t i = 0; i < s->n; i++) {
+        const int32_t v = sc->type[s->type[i]].value_ppm;
+        int64_t g = pl->gross[i] - pl->y_gross[i], r = pl->retail_profit[i] - pl->y_retail[i];
+        int64_t pu = pl->purchases[i] - pl->y_purchases[i], e = s->expenses[i] - pl->y_expenses[i];
+        /* the cost part as a difference of rounded running totals: the years sum to the total's rounding */
+        int64_t cost = not_value(pl->purchases[i], v) - not_value(pl->y_purchases[i], v);
+        int64_t f = s->join[i] >= a && s->join[i] <= t ? fee : 0;
+        int32_t from = s->join[i] > a ? s->join[i] : a, to = s->quit[i] && s->quit[i] < t ? s->quit[i] : t;
+        int32_t in = to >= from ? to - from + 1 : 0;
+        if (in > 0 || g || r || pu || e || pl->y_rank[i] != CS_RANK_NONE) {
+            cs_sim_member_id(id, sizeof id, i);
+            fprintf(s->years, "%llu,%zu,%s,%d,%d,%d,%d,%d,", (unsigned long long)s->replica, k + 1, id, y, a, t, full, in);
+            if (pl->y_rank[i] != CS_RANK_NONE) cs_csv_put(s->years, p->ranks[pl->y_rank[i]].name);
+            put_money(s->years, g);
+            put_money(s->years, r);
+            put_money(s->years, pu);
+            put_money(s->years, cost);
+            put_money(s->years, e);
+            put_money(s->years, f);
+            put_money(s->years, g + r - f - e - cost);
+            fputc('\n', s->years);
+        }
+        pl->y_gross[i] = pl->gross[i], pl->y_retail[i] = pl->retail_profit[i];
+        pl->y_purchases[i] = pl->purchases[i], pl->y_expenses[i] = s->expenses[i];
+        pl->y_rank[i] = CS_RANK_NONE;
+    }
+}
+
 int cs_sim_step(cs_sim *s, FILE *genealogy, cs_diags *d)
 {
     const cs_scenario *sc = s->sc;
@@ -397,6 +500,9 @@ int cs_sim_step(cs_sim *s, FILE *genealogy, cs_diags *d)
     if (rc || costs(s, d)) return -1;
     if (genealogy) export_rows(s, t, genealogy);
     attrition(s, t);
+    if (s->years)
+        for (size_t k = 0; k < sc->nplans; k++)
+            if (t % cs_sim_periods_per_year(s, k) == 0 || t == sc->periods) year_rows(s, k, t);
     s->periods_done = t;
     return 0;
 }

@@ -68,6 +68,10 @@ typedef struct {
     cs_sim_plan_period *period; /* periods */
     cs_placement *place;    /* binary and matrix plans: the placement tree (sim_place.h); else NULL */
     cs_placement_index pix; /* its snapshot after the period's placements */
+    /* Per-year rows (cs_sim_track_years; else all NULL): the member's totals at the start of the
+     * plan's current year, so a year's figures are differences and sum exactly to the totals. */
+    int64_t *y_gross, *y_retail, *y_purchases, *y_expenses; /* cap */
+    int32_t *y_rank;        /* cap: highest paid-as rank this year, CS_RANK_NONE if none */
 } cs_sim_plan;
 
 typedef struct {
@@ -94,6 +98,7 @@ typedef struct {
     cs_tree tree;           /* the sponsor tree as the payout reads it, updated as it grows */
     const atomic_int *stop; /* NULL, or a flag (set from a signal handler) that cs_sim_run reads
                                between periods; cs_sim_new leaves it NULL */
+    FILE *years;            /* NULL, or where member_years.csv rows go as each year closes */
 } cs_sim;
 
 /* A replica's state with its founders; NULL if out of memory.  Free with cs_sim_free. */
@@ -107,6 +112,16 @@ int cs_sim_step(cs_sim *s, FILE *genealogy, cs_diags *d);
 /* All periods of the scenario.  Returns 0, -1 as cs_sim_step, or 1 (no message) when *s->stop
  * was found set before a period. */
 int cs_sim_run(cs_sim *s, FILE *genealogy, cs_diags *d);
+
+/* Periods in a year of plan k: 12 (monthly plans) or 52 (weekly). */
+int cs_sim_periods_per_year(const cs_sim *s, size_t k);
+
+/* Makes the replica write its member_years.csv rows (without the header) to f as each year of
+ * each plan closes: for every plan, the year's members in join order.  Allocates the per-year
+ * snapshots (5 arrays per plan: only the member replicas pay for them).  Call before the first
+ * period.  Returns 0, or -1 when out of memory. */
+int cs_sim_track_years(cs_sim *s, FILE *f);
+extern const char cs_sim_years_header[];
 
 /* Member i's id in outputs and genealogy exports: "m" and its join-order number from 1. */
 void cs_sim_member_id(char *buf, size_t size, size_t i);
@@ -131,7 +146,7 @@ typedef struct {
                                replicas stop at their next period and nothing is written */
 } cs_sim_options;
 
-/* Runs every replica and writes the results folder (manifest.json, periods.csv, members.csv and
+/* Runs every replica and writes the results folder (manifest.json, periods.csv, members.csv, member_years.csv and
  * the genealogy export), all into a temporary folder that is renamed into place when complete.
  * First, before anything is created: the destination must be absent, or a results folder (one
  * holding a manifest.json) and o->force set; and the simulation's estimated peak memory

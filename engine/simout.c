@@ -236,7 +236,7 @@ static char *str_printf(const char *fmt, const char *a, const char *b)
     return s;
 }
 
-static const char *const result_files[] = {"manifest.json", "periods.csv", "members.csv"};
+static const char *const result_files[] = {"manifest.json", "periods.csv", "members.csv", "member_years.csv"};
 
 /* Removes an old results folder that has been swapped out: only the files compsim writes. */
 static int remove_old(const char *dir)
@@ -362,7 +362,7 @@ static void rows_free(rows *r)
 }
 
 typedef struct {
-    cs_outfile periods, members, genealogy, manifest;
+    cs_outfile periods, members, years, genealogy, manifest;
 } files;
 
 static int stop_requested(const cs_sim_options *o)
@@ -401,12 +401,14 @@ static int run_replicas(const cs_scenario *sc, uint64_t seed, int64_t R, int thr
         if (r >= R) break;
         cs_diags local;
         cs_diags_init(&local);
-        rows prows = {NULL, NULL}, mrows = {NULL, NULL};
+        rows prows = {NULL, NULL}, mrows = {NULL, NULL}, yrows = {NULL, NULL};
         cs_sim *s = cs_sim_new(sc, seed, (uint64_t)r);
         FILE *pf = rows_open(&prows);
         FILE *mf = r < member_replicas ? rows_open(&mrows) : NULL;
+        FILE *yf = r < member_replicas ? rows_open(&yrows) : NULL;
         if (s) s->stop = o->stop;
-        if (!s || !pf || (r < member_replicas && !mf)) {
+        /* per-year rows only for the member replicas: written by the replica as each year closes */
+        if (!s || !pf || (r < member_replicas && (!mf || !yf || cs_sim_track_years(s, yf)))) {
             cs_error(&local, NULL, 0, 0, "out of memory");
         } else if (cs_sim_run(s, r == export_replica ? fs->genealogy.f : NULL, &local) == 0) {
             period_rows(s, pf);
@@ -414,6 +416,7 @@ static int run_replicas(const cs_scenario *sc, uint64_t seed, int64_t R, int thr
         }
         if (pf && fclose(pf)) cs_error(&local, NULL, 0, 0, "out of memory");
         if (mf && fclose(mf)) cs_error(&local, NULL, 0, 0, "out of memory");
+        if (yf && fclose(yf)) cs_error(&local, NULL, 0, 0, "out of memory");
         cs_sim_free(s);
         /* every replica below r was taken before r, and is written (or skipped) in its turn */
         pthread_mutex_lock(&q.mu);
@@ -426,6 +429,7 @@ static int run_replicas(const cs_scenario *sc, uint64_t seed, int64_t R, int thr
         if (!q.failed && !stop_requested(o)) {
             rows_put(&prows, fs->periods.f);
             rows_put(&mrows, fs->members.f);
+            rows_put(&yrows, fs->years.f);
             if (o->progress) o->progress(o->progress_ctx, r + 1, R);
         }
         q.written = r + 1;
@@ -433,6 +437,7 @@ static int run_replicas(const cs_scenario *sc, uint64_t seed, int64_t R, int thr
         pthread_mutex_unlock(&q.mu);
         rows_free(&prows);
         rows_free(&mrows);
+        rows_free(&yrows);
         cs_diags_free(&local);
     }
     pthread_cond_destroy(&q.turn);
@@ -487,6 +492,7 @@ int cs_sim_write_results(const cs_scenario *sc, const cs_sim_options *o, cs_diag
     } while (0)
     OPEN(periods, "periods.csv");
     OPEN(members, "members.csv");
+    OPEN(years, "member_years.csv");
     if (o->export_replica >= 0) {
         char name[64];
         snprintf(name, sizeof name, "genealogy-%lld.csv", (long long)o->export_replica);
@@ -494,6 +500,7 @@ int cs_sim_write_results(const cs_scenario *sc, const cs_sim_options *o, cs_diag
     }
     periods_header(fs.periods.f);
     fputs(members_header, fs.members.f);
+    fputs(cs_sim_years_header, fs.years.f);
 
     /* payout.c's own parallel loops run inside a replica; with one replica they get the threads */
     int saved_threads = omp_get_max_threads(), saved_levels = omp_get_max_active_levels();
@@ -512,7 +519,7 @@ int cs_sim_write_results(const cs_scenario *sc, const cs_sim_options *o, cs_diag
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     OPEN(manifest, "manifest.json");
     write_manifest(fs.manifest.f, sc, seed, R, threads, member_replicas, o->export_replica, wall);
-    if (cs_outfile_commit(&fs.periods, d) || cs_outfile_commit(&fs.members, d) ||
+    if (cs_outfile_commit(&fs.periods, d) || cs_outfile_commit(&fs.members, d) || cs_outfile_commit(&fs.years, d) ||
         (fs.genealogy.f && cs_outfile_commit(&fs.genealogy, d)) || cs_outfile_commit(&fs.manifest, d))
         goto done;
     if (stop_requested(o)) { /* the commits' fsync can take a while: the last moment to stop */
@@ -526,6 +533,7 @@ int cs_sim_write_results(const cs_scenario *sc, const cs_sim_options *o, cs_diag
 done:
     cs_outfile_abort(&fs.periods);
     cs_outfile_abort(&fs.members);
+    cs_outfile_abort(&fs.years);
     cs_outfile_abort(&fs.genealogy);
     cs_outfile_abort(&fs.manifest);
     if (made) remove_old(tmp);

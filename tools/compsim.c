@@ -75,7 +75,7 @@ static const char usage_simulate[] =
     "memory exceeds what is available is refused before it starts.  Formats: docs/scenario-format.md.\n";
 
 static const char usage_report[] =
-    "usage: compsim report RESULTS_DIR [--wage W] [--hours H] [--no-charts]\n"
+    "usage: compsim report RESULTS_DIR [--wage W] [--hours H] [--year Y] [--no-charts]\n"
     "\n"
     "Reads a results folder of `compsim simulate` and writes RESULTS_DIR/report/: the tables as\n"
     "CSV, summary.json, the charts (gnuplot: SVG and PNG, with their data and scripts) and\n"
@@ -84,6 +84,8 @@ static const char usage_report[] =
     "\n"
     "  --wage W       hourly wage net income is compared with (default 7.25)\n"
     "  --hours H      hours of work a week assumed for that comparison (default 10)\n"
+    "  --year Y       year of the one-year income disclosure table (default: the last whole year;\n"
+    "                 needs member_years.csv)\n"
     "  --no-charts    write the charts' data and scripts but do not run gnuplot\n"
     "\n"
     "gnuplot is $COMPSIM_GNUPLOT if set; without it the charts are skipped with a warning.  The\n"
@@ -226,6 +228,13 @@ static int cmd_report(int argc, char **argv)
         if (is_help(a)) return fputs(usage_report, stdout), 0;
         if (!strcmp(a, "--no-charts")) {
             ro.charts = 0;
+        } else if (!strcmp(a, "--year")) {
+            if (k + 1 >= argc) return bad_usage("missing value after", a, usage_report);
+            char *end;
+            errno = 0;
+            long y = strtol(argv[++k], &end, 10);
+            if (errno || end == argv[k] || *end || y < 1 || y > 100000) return bad_usage("invalid value for", a, usage_report);
+            ro.year = (int)y;
         } else if (!strcmp(a, "--wage") || !strcmp(a, "--hours")) {
             if (k + 1 >= argc) return bad_usage("missing value after", a, usage_report);
             char *end;

@@ -77,6 +77,51 @@ a=$(awk -F, '$1 == "share_gross_zero" && $2 == 1 { print $6 }' "$rep/summary.csv
 b=$(awk -F, '$1 == "share_gross_zero" && $2 == 2 { print $6 }' "$rep/summary.csv")
 dd=$(awk -F, '$1 == 2 && $3 == "share_gross_zero" { print $5 }' "$rep/comparison.csv")
 awk -v a="$a" -v b="$b" -v d="$dd" 'BEGIN { x = b - a - d; exit !(x < 1e-9 && x > -1e-9) }' || err "paired difference $dd is not $b - $a"
+# 6. member_years.csv: each member's years sum to its members.csv totals, in whole cents
+#    (gross, retail profit, purchases, expenses, sign-up fee, net; the fee once, in the joining year)
+awk -F, 'function c(x) { return (x < 0) ? -int(-x * 100 + 0.5) : int(x * 100 + 0.5) }
+    FNR == 1 { next }
+    FILENAME ~ /member_years/ { k = $1 "," $2 "," $3; g[k] += c($10); rp[k] += c($11); pu[k] += c($12)
+        ex[k] += c($14); fe[k] += c($15); ne[k] += c($16); if ($15 + 0 != 0) nf[k]++; next }
+    { k = $1 "," $2 "," $3; seen++
+      if (g[k] != c($9) || rp[k] != c($10) || pu[k] != c($11) || ex[k] != c($12) || fe[k] != c($13) || ne[k] != c($14) || nf[k] != ($13 + 0 != 0)) {
+          print "member " k ": years do not sum to the totals"; bad = 1 } }
+    END { if (!seen) bad = 1; exit bad }' "$tmp/r/member_years.csv" "$tmp/r/members.csv" || err "member_years.csv does not reconcile with members.csv"
+# 7. 14 monthly periods: year 1 whole, year 2 partial; the default year is 1.  The share with
+#    positive net income in year 1 (members in the network that year), plan 1, mean over replicas
+awk -F, 'NR > 1 && (($4 == 1 && ($7 != 1 || $6 != 12)) || ($4 == 2 && ($7 != 0 || $6 != 14)) || $4 > 2) { bad = 1 } END { exit bad }' \
+    "$tmp/r/member_years.csv" || err "member_years.csv: wrong year bounds"
+grep -q '"disclosure_year": 1, "disclosure_year_whole": true' "$rep/summary.json" || err "default year is not 1"
+ypos() { awk -F, -v y="$1" -v k="$2" 'NR > 1 && $4 == y && $2 == k && $8 > 0 { n[$1]++; if ($16 > 0) p[$1]++ }
+    END { for (r in n) { s += p[r] / n[r]; j++ } printf "%.12f", s / j }' "$tmp/r/member_years.csv"; }
+want=$(ypos 1 1)
+got=$(awk -F, '$1 == "share_net_positive_year" && $2 == 1 { print $6 }' "$rep/summary.csv")
+close "$got" "$want" || err "share_net_positive_year: report $got, member_years.csv gives $want"
+got=$(awk -F, '$1 == 1 && $3 == "all members" && $4 == "share_net_positive" { print $5 }' "$rep/disclosure_year.csv")
+close "$got" "$want" || err "disclosure_year all members: report $got, member_years.csv gives $want"
+want=$(ypos 2 2)
+got=$(awk -F, '$1 == 2 && $3 == 2 && $4 == "partial" && $5 == "share_net_positive" { print $6 }' "$rep/years.csv")
+close "$got" "$want" || err "years.csv year 2 plan 2: report $got, member_years.csv gives $want"
+for k in 1 2; do
+    s=$(awk -F, -v k="$k" '$1 == k && $4 == "share_of_members" && $3 != "all members" { s += $5 } END { printf "%.9f", s }' "$rep/disclosure_year.csv")
+    [ "$s" = "1.000000000" ] || err "year table, plan $k: rank shares add up to $s"
+done
+# --year: another year, and one the run does not have
+"$compsim" report "$tmp/r" --year 2 --no-charts >/dev/null 2>"$tmp/err" || err "report --year 2: $(cat "$tmp/err")"
+grep -q '"disclosure_year": 2, "disclosure_year_whole": false' "$rep/summary.json" || err "--year 2 not used"
+want=$(ypos 2 1)
+got=$(awk -F, '$1 == 1 && $3 == "all members" && $4 == "share_net_positive" { print $5 }' "$rep/disclosure_year.csv")
+close "$got" "$want" || err "--year 2: report $got, member_years.csv gives $want"
+if "$compsim" report "$tmp/r" --year 3 --no-charts >/dev/null 2>"$tmp/err"; then err "--year 3 accepted"; fi
+grep -q "year 3: the results hold years 1 to 2" "$tmp/err" || err "--year 3 message: $(cat "$tmp/err")"
+# a folder of an older version, without member_years.csv: the report says what it cannot show
+mkdir "$tmp/old" && cp "$tmp/r/manifest.json" "$tmp/r/periods.csv" "$tmp/r/members.csv" "$tmp/old/"
+"$compsim" report "$tmp/old" --no-charts >/dev/null 2>"$tmp/err" || err "report without member_years.csv: $(cat "$tmp/err")"
+[ -e "$tmp/old/report/disclosure_year.csv" ] && err "a year table without member_years.csv"
+grep -q 'has no member_years.csv' "$tmp/old/report/report.html" || err "report.html does not say member_years.csv is missing"
+grep -q '"disclosure_year": null' "$tmp/old/report/summary.json" || err "summary.json: disclosure_year should be null"
+rm -rf "$tmp/old"
+"$compsim" report "$tmp/r" --no-charts >/dev/null 2>&1 || err "report again"
 grep -q 'positive net income' "$rep/report.html" || err "report.html has no headline"
 grep -q '"share_net_positive"' "$rep/summary.json" || err "summary.json has no headline metric"
 

@@ -22,7 +22,7 @@ YAML
 for t in 1 2; do
     "$compsim" simulate "$tmp/s.yaml" -o "$tmp/t$t" --threads "$t" --genealogy 5 --quiet || { echo "FAIL: simulate --threads $t"; exit 1; }
 done
-for f in periods.csv members.csv genealogy-5.csv; do
+for f in periods.csv members.csv member_years.csv genealogy-5.csv; do
     cmp "$tmp/t1/$f" "$tmp/t2/$f" || { echo "FAIL: $f differs between 1 and 2 threads"; fail=1; }
 done
 # the same with placement plans (binary by weaker leg, forced matrix) and contact recruitment
@@ -40,7 +40,7 @@ YAML
 for t in 1 2; do
     "$compsim" simulate "$tmp/p.yaml" -o "$tmp/p$t" --threads "$t" --genealogy 3 --quiet || { echo "FAIL: simulate placement --threads $t"; exit 1; }
 done
-for f in periods.csv members.csv genealogy-3.csv; do
+for f in periods.csv members.csv member_years.csv genealogy-3.csv; do
     cmp "$tmp/p1/$f" "$tmp/p2/$f" || { echo "FAIL: placement scenario: $f differs between 1 and 2 threads"; fail=1; }
 done
 # the manifest differs only in the thread count and the wall time

@@ -431,12 +431,197 @@ static void test_write_whole_or_absent(void **state)
     cs_diags_free(&d);
 }
 
+/* ---- per-year figures (member_years.csv) --------------------------------------------------------
+ *
+ * One plan, 14 monthly periods: year 1 is whole (periods 1-12), year 2 partial (13-14).  Builders
+ * count 50% of purchases as a cost, customers none.  By hand (net = gross + retail - fee - expenses
+ * - cost part):
+ *   replica 0  m1 builder, founder    year 1: 40 + 10 - 50 - 12 - 50 = -62 (Member)
+ *                                     year 2: 100 - 5 - 10 = 85 (Member), 2 periods
+ *              m2 customer, joins 3, quits 13: year 1: -50 (10 periods); year 2: +5 (1 period)
+ *              m3 builder, joins 13   year 2: -50 - 1 - 5 = -56, 2 periods
+ *   replica 1  m1 builder, founder    year 1: 10 - 50 = -40 (Member); year 2: -2 (no rank), 2 periods
+ *              m2 builder, joins 2, quits 5: year 1: 70 - 50 - 10 = 10 (Member), 4 periods
+ * members.csv holds the sums (m1 of replica 0: 140 + 10 - 50 - 17 - 60 = 23). */
+static char ydir[64];
+
+static const char ymanifest[] =
+    "{\n  \"compsim_version\": \"0.1.0\",\n"
+    "  \"scenario\": {\"file\": \"y.yaml\", \"name\": \"y\", \"text\": \"name: y\\n\"},\n"
+    "  \"plans\": [\n    {\"plan\": 1, \"file\": \"a.yaml\", \"name\": \"A\", \"text\": \"" PLAN("A") "\"}\n  ],\n"
+    "  \"seed\": 7,\n  \"replicas\": 2,\n  \"threads\": 1,\n  \"generator\": \"test\",\n"
+    "  \"member_replicas\": 2,\n  \"genealogy_replica\": null,\n  \"wall_seconds\": 0.001,\n"
+    "  \"parameters\": {\n    \"periods\": 14,\n    \"population\": 100,\n    \"types\": {\n"
+    "      \"customer\": {\"value_received_ppm\": 1000000},\n      \"builder\": {\"value_received_ppm\": 500000}\n    },\n"
+    "    \"shocks\": []\n  }\n}\n";
+
+static const char ymembers[] =
+    "replica,plan,id,sponsor,type,join_period,quit_period,highest_rank,gross,retail_profit,purchases,expenses,"
+    "signup_fee,net\n"
+    "0,1,m1,,builder,1,,Member,140.00,10.00,120.00,17.00,50.00,23.00\n"
+    "0,1,m2,m1,customer,3,13,,5.00,0.00,30.00,0.00,50.00,-45.00\n"
+    "0,1,m3,m1,builder,13,,,0.00,0.00,10.00,1.00,50.00,-56.00\n"
+    "1,1,m1,,builder,1,,Member,10.00,0.00,0.00,2.00,50.00,-42.00\n"
+    "1,1,m2,m1,builder,2,5,Member,70.00,0.00,20.00,0.00,50.00,10.00\n";
+
+static const char yyears[] =
+    "replica,plan,id,year,year_start,year_end,full_year,periods_in,highest_rank,gross,retail_profit,purchases,"
+    "purchase_cost,expenses,signup_fee,net\n"
+    "0,1,m1,1,1,12,1,12,Member,40.00,10.00,100.00,50.00,12.00,50.00,-62.00\n"
+    "0,1,m2,1,1,12,1,10,,0.00,0.00,30.00,0.00,0.00,50.00,-50.00\n"
+    "0,1,m1,2,13,14,0,2,Member,100.00,0.00,20.00,10.00,5.00,0.00,85.00\n"
+    "0,1,m2,2,13,14,0,1,,5.00,0.00,0.00,0.00,0.00,0.00,5.00\n"
+    "0,1,m3,2,13,14,0,2,,0.00,0.00,10.00,5.00,1.00,50.00,-56.00\n"
+    "1,1,m1,1,1,12,1,12,Member,10.00,0.00,0.00,0.00,0.00,50.00,-40.00\n"
+    "1,1,m2,1,1,12,1,4,Member,70.00,0.00,20.00,10.00,0.00,50.00,10.00\n"
+    "1,1,m1,2,13,14,0,2,,0.00,0.00,0.00,0.00,2.00,0.00,-2.00\n";
+
+static void yput(const char *name, const char *text)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", ydir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static cs_rd *yload(cs_diags *d)
+{
+    snprintf(ydir, sizeof ydir, "/tmp/test_report_y.XXXXXX");
+    assert_non_null(mkdtemp(ydir));
+    yput("manifest.json", ymanifest);
+    yput("members.csv", ymembers);
+    yput("member_years.csv", yyears);
+    /* periods.csv: the per-year figures do not read it; zeros for 2 replicas x 14 periods */
+    char path[128];
+    snprintf(path, sizeof path, "%s/periods.csv", ydir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("replica,period,plan,members,joins,quits,reached,recruiters,active,pv,bv,retail,unilevel,company_paid,paid_members\n", f);
+    for (int r = 0; r < 2; r++)
+        for (int t = 1; t <= 14; t++) fprintf(f, "%d,%d,1,1,0,0,1,0,0,0.00,0.00,0.00,0.00,0.00,0\n", r, t);
+    fclose(f);
+    cs_rd *rd = cs_rd_load(ydir, d);
+    print_diags(d);
+    return rd;
+}
+
+static void yclean(void)
+{
+    static const char *const files[] = {"manifest.json", "periods.csv", "members.csv", "member_years.csv"};
+    char path[128];
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", ydir, files[i]);
+        unlink(path);
+    }
+    rmdir(ydir);
+}
+
+static void test_years_by_hand(void **state)
+{
+    (void)state;
+    cs_diags d;
+    cs_diags_init(&d);
+    cs_rd *rd = yload(&d);
+    assert_non_null(rd);
+    assert_int_equal(rd->has_years, 1);
+    assert_int_equal(rd->nyears, 2);
+    assert_int_equal(rd->nyear_rows, 8);
+    cs_rm_options o = {7.25, 10};
+    cs_rm *m = cs_rm_compute(rd, &o, &d);
+    assert_non_null(m);
+    /* default: the last whole year, 1 (year 2 is partial) */
+    assert_int_equal(m->year, 1);
+    assert_int_equal(m->year_full, 1);
+    for (size_t i = 0; i < m->nmissing; i++) assert_null(strstr(m->missing[i].what, "chosen year"));
+    /* year 1: replica 0 has m1 (-62), m2 (-50); replica 1 m1 (-40), m2 (+10) */
+    assert_two(trow(m, CS_RT_DISCLOSURE_YEAR, 1, "all members", "members")->iv, 2, 2);
+    assert_two(trow(m, CS_RT_DISCLOSURE_YEAR, 1, "all members", "gross_mean")->iv, 20, 40);
+    assert_two(trow(m, CS_RT_DISCLOSURE_YEAR, 1, "all members", "net_mean")->iv, -56, -15);
+    assert_two(trow(m, CS_RT_DISCLOSURE_YEAR, 1, "all members", "share_net_positive")->iv, 0, 0.5);
+    assert_two(trow(m, CS_RT_DISCLOSURE_YEAR, 1, "all members", "share_gross_zero")->iv, 0, 0.5);
+    assert_two(trow(m, CS_RT_DISCLOSURE_YEAR, 1, "all members", "signup_fee_mean")->iv, 50, 50);
+    assert_two(trow(m, CS_RT_DISCLOSURE_YEAR, 1, "all members", "purchase_cost_mean")->iv, 5, 25);
+    /* by the rank held in year 1: Member is m1 alone in replica 0 (gross 40), m1 and m2 in replica 1 (mean 40) */
+    assert_two(trow(m, CS_RT_DISCLOSURE_YEAR, 1, "Member", "members")->iv, 1, 2);
+    assert_two(trow(m, CS_RT_DISCLOSURE_YEAR, 1, "Member", "gross_mean")->iv, 40, 40);
+    assert_two(trow(m, CS_RT_DISCLOSURE_YEAR, 1, "Member", "share_of_members")->iv, 0.5, 1);
+    /* no rank: m2 of replica 0 alone; replica 1 has nobody there (left out, not a 0) */
+    const cs_rm_row *nr = trow(m, CS_RT_DISCLOSURE_YEAR, 1, "no rank", "net_mean");
+    assert_int_equal(nr->iv.n, 1);
+    assert_near(nr->iv.mean, -50, EPS);
+    /* the years table: year 2 is partial; replica 0 has 85, 5, -56 (2/3 positive), replica 1 -2 */
+    const cs_rm_row *y2 = trow(m, CS_RT_YEARS, 1, "2", "share_net_positive");
+    assert_string_equal(y2->key2, "partial");
+    assert_two(y2->iv, 0, 2.0 / 3);
+    assert_string_equal(trow(m, CS_RT_YEARS, 1, "1", "members")->key2, "full");
+    assert_two(trow(m, CS_RT_YEARS, 1, "2", "members")->iv, 1, 3);
+    assert_two(trow(m, CS_RT_YEARS, 1, "1", "share_net_positive")->iv, 0, 0.5);
+    /* per period in the network that year: (85/2 + 5/1 - 56/2) / 3 = 6.5; -2/2 = -1 */
+    assert_two(trow(m, CS_RT_YEARS, 1, "2", "net_per_period_mean")->iv, -1, 6.5);
+    const cs_rm_scalar *sy = scalar(m, "share_net_positive_year");
+    assert_near(sy->v[0], 0, EPS);
+    assert_near(sy->v[1], 0.5, EPS);
+    cs_rm_free(m);
+    /* a chosen year: 2 */
+    m = cs_rm_compute_year(rd, &o, 2, &d);
+    assert_non_null(m);
+    assert_int_equal(m->year, 2);
+    assert_int_equal(m->year_full, 0);
+    assert_two(trow(m, CS_RT_DISCLOSURE_YEAR, 1, "all members", "share_net_positive")->iv, 0, 2.0 / 3);
+    assert_two(trow(m, CS_RT_DISCLOSURE_YEAR, 1, "all members", "gross_mean")->iv, 0, 35);
+    assert_two(trow(m, CS_RT_DISCLOSURE_YEAR, 1, "no rank", "members")->iv, 1, 2);
+    cs_rm_free(m);
+    /* a year the run does not have */
+    assert_int_equal(d.nerrors, 0);
+    assert_null(cs_rm_compute_year(rd, &o, 3, &d));
+    assert_int_equal(d.nerrors, 1);
+    assert_non_null(strstr(d.items[d.n - 1].msg, "years 1 to 2"));
+    cs_rd_free(rd);
+    /* years that do not sum to members.csv's totals are refused */
+    char bad[2048];
+    snprintf(bad, sizeof bad, "%s", yyears);
+    memcpy(strstr(bad, "5.00,0.00,0.00,0.00,0.00,0.00,5.00"), "6.00,0.00,0.00,0.00,0.00,0.00,6.00", 34);
+    yput("member_years.csv", bad);
+    cs_diags_free(&d);
+    cs_diags_init(&d);
+    assert_null(cs_rd_load(ydir, &d));
+    assert_true(d.nerrors > 0);
+    assert_non_null(strstr(d.items[0].msg, "differ from members.csv"));
+    yclean();
+    cs_diags_free(&d);
+}
+
+/* A folder without member_years.csv (older versions): no per-year tables, said so, no year accepted. */
+static void test_years_absent(void **state)
+{
+    (void)state;
+    cs_rd *rd = load_ok();
+    assert_int_equal(rd->has_years, 0);
+    cs_diags d;
+    cs_diags_init(&d);
+    cs_rm_options o = {7.25, 10};
+    cs_rm *m = cs_rm_compute(rd, &o, &d);
+    assert_non_null(m);
+    assert_int_equal(m->year, 0);
+    assert_int_equal(m->table[CS_RT_DISCLOSURE_YEAR].n, 0);
+    assert_non_null(strstr(m->missing[0].what, "chosen year"));
+    assert_non_null(strstr(m->missing[0].why, "no member_years.csv"));
+    cs_rm_free(m);
+    assert_null(cs_rm_compute_year(rd, &o, 1, &d));
+    assert_non_null(strstr(d.items[d.n - 1].msg, "no member_years.csv"));
+    cs_rd_free(rd);
+    cs_diags_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_group_by_hand), cmocka_unit_test(test_purchase_cost),
         cmocka_unit_test(test_load),          cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_bad_folders),   cmocka_unit_test(test_write_whole_or_absent),
+        cmocka_unit_test(test_years_by_hand), cmocka_unit_test(test_years_absent),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

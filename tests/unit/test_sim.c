@@ -310,6 +310,112 @@ static void test_autoship_and_totals(void **state)
     cs_scenario_free(sc);
 }
 
+/* ---- per-year rows (member_years.csv) ---------------------------------------------------------- */
+
+static int64_t cents(const char *p)
+{
+    double x = strtod(p, NULL);
+    return (int64_t)llround(x * 100);
+}
+
+/* Per-year rows against the simulator's own whole-run totals, member by member and plan by plan:
+ * every money column sums exactly to the total (net to cs_sim_net, the cost part to the rounded
+ * cost share of the total purchases), the fee falls once, in the year of joining, the years are
+ * 12 periods with a partial last one, and the highest rank over the years is the title (the
+ * highest paid-as rank so far).  Tracking must not change the simulation. */
+static void test_year_rows_reconcile(void **state)
+{
+    (void)state;
+    cs_scenario *sc = load("name: t\nplans: [a.yaml, b.yaml]\nperiods: 30\ntypes:\n  builder: {recruits: 0.6, "
+                           "pv: {median: 60, sigma: 0.5}, value_received: 33%, expenses: {median: 20, sigma: 1}}\n");
+    cs_diags d;
+    cs_diags_init(&d);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    cs_sim *s = cs_sim_new(sc, 5, 1), *plain = run(sc, 5, 1);
+    assert_non_null(s);
+    assert_int_equal(cs_sim_track_years(s, f), 0);
+    assert_int_equal(cs_sim_run(s, NULL, &d), 0);
+    fclose(f);
+    assert_int_equal(s->n, plain->n);
+    assert_true(s->n > 20);
+    for (size_t k = 0; k < 2; k++) assert_memory_equal(s->plan[k].gross, plain->plan[k].gross, s->n * sizeof *s->plan[k].gross);
+    enum { G, RP, PU, CO, EX, FE, NE, NM };
+    size_t n = s->n;
+    int64_t *sum = calloc(2 * n * NM, sizeof *sum);
+    int32_t *top = malloc(2 * n * sizeof *top), *fees = calloc(2 * n, sizeof *fees);
+    assert_true(sum && top && fees);
+    for (size_t i = 0; i < 2 * n; i++) top[i] = CS_RANK_NONE;
+    size_t rows = 0, partial = 0;
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        char *fld[16] = {0};
+        int nf = 0;
+        for (char *p = line; nf < 16; p++) { /* empty fields too (the rank): no strtok here */
+            fld[nf++] = p;
+            p = strchr(p, ',');
+            if (!p) break;
+            *p = '\0';
+        }
+        assert_int_equal(nf, 16);
+        size_t k = strtoul(fld[1], NULL, 10) - 1, i = strtoul(fld[2] + 1, NULL, 10) - 1;
+        int y = atoi(fld[3]), a = atoi(fld[4]), b = atoi(fld[5]), full = atoi(fld[6]), in = atoi(fld[7]);
+        assert_int_equal(strtoul(fld[0], NULL, 10), 1);
+        assert_true(k < 2 && i < n && y >= 1 && y <= 3);
+        assert_int_equal(a, 12 * (y - 1) + 1);
+        assert_int_equal(b, y < 3 ? 12 * y : 30);
+        assert_int_equal(full, y < 3);
+        partial += !full;
+        /* periods in the network within [a, b] */
+        int from = s->join[i] > a ? s->join[i] : a, to = s->quit[i] && s->quit[i] < b ? s->quit[i] : b;
+        assert_int_equal(in, to >= from ? to - from + 1 : 0);
+        if (fld[8][0]) {
+            const cs_plan *p = sc->plans[k];
+            int32_t r = -1;
+            for (size_t j = 0; j < p->nranks; j++)
+                if (!strcmp(p->ranks[j].name, fld[8])) r = (int32_t)j;
+            assert_true(r >= 0);
+            if (r > top[k * n + i]) top[k * n + i] = r;
+        }
+        int64_t *x = &sum[(k * n + i) * NM];
+        for (int c = 0; c < NM; c++) x[c] += cents(fld[9 + c]);
+        int64_t fee = cents(fld[9 + FE]);
+        if (fee) {
+            fees[k * n + i]++;
+            assert_true(s->join[i] >= a && s->join[i] <= b);
+            assert_int_equal(fee, cs_scenario_fee(sc, k));
+        }
+        /* the row's net is its parts */
+        assert_int_equal(cents(fld[9 + NE]), cents(fld[9 + G]) + cents(fld[9 + RP]) - fee - cents(fld[9 + EX]) - cents(fld[9 + CO]));
+        rows++;
+    }
+    assert_true(rows >= 2 * n);
+    assert_true(partial > 0);
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < n; i++) {
+            const cs_sim_plan *pl = &s->plan[k];
+            const int64_t *x = &sum[(k * n + i) * NM];
+            int32_t v = sc->type[s->type[i]].value_ppm;
+            /* (1 - v) x purchases, rounded half up to the cent, computed here in integers */
+            int64_t cost = (pl->purchases[i] * (1000000 - v) + 500000) / 1000000;
+            assert_int_equal(x[G], pl->gross[i]);
+            assert_int_equal(x[RP], pl->retail_profit[i]);
+            assert_int_equal(x[PU], pl->purchases[i]);
+            assert_int_equal(x[CO], cost);
+            assert_int_equal(x[EX], s->expenses[i]);
+            assert_int_equal(x[FE], cs_scenario_fee(sc, k));
+            assert_int_equal(fees[k * n + i], cs_scenario_fee(sc, k) ? 1 : 0);
+            assert_int_equal(x[NE], cs_sim_net(s, k, i));
+            assert_int_equal(top[k * n + i], pl->po->title[i]);
+        }
+    free(sum), free(top), free(fees), free(buf);
+    cs_sim_free(s);
+    cs_sim_free(plain);
+    cs_diags_free(&d);
+    cs_scenario_free(sc);
+}
+
 /* Common random numbers: adding a second plan changes nothing in the market or in the first
  * plan's payouts (the first plan is the reference for attrition after a loss). */
 static void test_common_random_numbers(void **state)
@@ -359,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_no_joins_after_shock), cmocka_unit_test(test_quit_rates),
         cmocka_unit_test(test_autoship_and_totals), cmocka_unit_test(test_common_random_numbers),
         cmocka_unit_test(test_streams),
+        cmocka_unit_test(test_year_rows_reconcile),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
