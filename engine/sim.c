@@ -478,6 +478,9 @@ static void year_rows(cs_sim *s, size_t k, int32_t t)
     }
 }
 
+/* Is a stop requested (cs_sim.stop)?  Relaxed: the flag carries no data. */
+static int stopping(const cs_sim *s) { return s->stop && atomic_load_explicit(s->stop, memory_order_relaxed); }
+
 int cs_sim_step(cs_sim *s, FILE *genealogy, cs_diags *d)
 {
     const cs_scenario *sc = s->sc;
@@ -486,6 +489,9 @@ int cs_sim_step(cs_sim *s, FILE *genealogy, cs_diags *d)
     cs_sim_period *per = &s->period[t - 1];
     size_t n0 = s->n;
     if (recruit(s, t, d)) return -1;
+    /* a period of a large replica takes seconds: a stop is also seen between its stages (the
+     * replica is then abandoned, so the half-done period does not matter) */
+    if (stopping(s)) return 1;
     per->joins = (int64_t)(s->n - n0) + (t == 1 ? sc->founders : 0);
     per->reached = (int64_t)s->n;
     for (size_t i = 0; i < s->n; i++) per->members += alive(s, i);
@@ -494,6 +500,7 @@ int cs_sim_step(cs_sim *s, FILE *genealogy, cs_diags *d)
     if (cs_tree_update(&s->tree, s->n, s->parent)) return oom(d);
     int rc = 0;
     for (size_t k = 0; k < sc->nplans && !rc; k++) {
+        if (stopping(s)) return 1;
         plan_volumes(s, k);
         rc = cs_sim_place(&s->plan[k], sc->plans[k], s->parent, s->n, d) ? -1 : pay(s, k, &s->tree, t, d);
     }
@@ -510,9 +517,9 @@ int cs_sim_step(cs_sim *s, FILE *genealogy, cs_diags *d)
 int cs_sim_run(cs_sim *s, FILE *genealogy, cs_diags *d)
 {
     while (s->periods_done < s->sc->periods) {
-        /* relaxed: the flag carries no data, and the next period's check sees it soon enough */
-        if (s->stop && atomic_load_explicit(s->stop, memory_order_relaxed)) return 1;
-        if (cs_sim_step(s, genealogy, d)) return -1;
+        if (stopping(s)) return 1;
+        int rc = cs_sim_step(s, genealogy, d);
+        if (rc) return rc;
     }
     return 0;
 }

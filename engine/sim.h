@@ -107,10 +107,12 @@ void cs_sim_free(cs_sim *s);
 
 /* Simulates the next period.  When `genealogy` is not NULL, appends the period's rows in the
  * format `compsim payout` reads (the reference plan's volumes; the header with period 1).
- * Returns 0, or -1 with an error in d (money overflow, out of memory, too many members). */
+ * Returns 0, -1 with an error in d (money overflow, out of memory, too many members), or 1 (no
+ * message) when *s->stop was found set between the period's stages: the period is then half
+ * done and the replica must be abandoned. */
 int cs_sim_step(cs_sim *s, FILE *genealogy, cs_diags *d);
 /* All periods of the scenario.  Returns 0, -1 as cs_sim_step, or 1 (no message) when *s->stop
- * was found set before a period. */
+ * was found set before a period or between its stages. */
 int cs_sim_run(cs_sim *s, FILE *genealogy, cs_diags *d);
 
 /* Periods in a year of plan k: 12 (monthly plans) or 52 (weekly). */
