@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "compsim.h"
+#include "json.h"
 #include "outfile.h"
 #include "report_charts.h"
 #include "report_data.h"
@@ -96,18 +97,6 @@ static int write_summary_csv(const cs_rm *m, const char *dir, cs_diags *d)
 
 /* ---- summary.json ----------------------------------------------------------------------------- */
 
-static void jstr(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c == '\n') fputs("\\n", f);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
 
 static void jnum(FILE *f, double x)
 {
@@ -135,11 +124,11 @@ static int write_json(const cs_rm *m, const cs_charts *ch, const cs_report_optio
     if (cs_outfile_open(&of, path, d)) return -1;
     FILE *f = of.f;
     fputs("{\n  \"report_version\": ", f);
-    jstr(f, cs_version());
+    cs_json_cstr(f, cs_version());
     fputs(",\n  \"simulated_with\": ", f);
-    jstr(f, rd->version);
+    cs_json_cstr(f, rd->version);
     fputs(",\n  \"scenario\": ", f);
-    jstr(f, rd->scenario_name);
+    cs_json_cstr(f, rd->scenario_name);
     fprintf(f, ",\n  \"seed\": %llu,\n  \"replicas\": %lld,\n  \"member_replicas\": %lld,\n  \"periods\": %d,\n",
             (unsigned long long)rd->seed, (long long)rd->replicas, (long long)rd->member_replicas, rd->periods);
     fprintf(f, "  \"periods_per_year\": %d,\n  \"interval\": \"90%% percentile interval across replicas (5th to 95th)\",\n",
@@ -153,16 +142,16 @@ static int write_json(const cs_rm *m, const cs_charts *ch, const cs_report_optio
     fputs(",\n  \"plans\": [", f);
     for (size_t k = 0; k < rd->nplans; k++) {
         fprintf(f, "%s{\"plan\": %zu, \"name\": ", k ? ", " : "", k + 1);
-        jstr(f, rd->plans[k].name);
+        cs_json_cstr(f, rd->plans[k].name);
         fputs(", \"file\": ", f);
-        jstr(f, rd->plans[k].file);
+        cs_json_cstr(f, rd->plans[k].file);
         fputc('}', f);
     }
     fputs("],\n  \"headline\": ", f);
     const cs_rm_scalar *h = cs_rm_find(m, "share_net_positive");
     if (h) {
         fputs("{\"metric\": \"share_net_positive\", \"label\": ", f);
-        jstr(f, h->label);
+        cs_json_cstr(f, h->label);
         fputs(", \"reference_plan\": ", f);
         jinterval(f, h->iv[0]);
         fputc('}', f);
@@ -173,9 +162,9 @@ static int write_json(const cs_rm *m, const cs_charts *ch, const cs_report_optio
     for (size_t i = 0; i < m->nscalars; i++) {
         const cs_rm_scalar *s = &m->scalar[i];
         fprintf(f, "%s\n    ", i ? "," : "");
-        jstr(f, s->id);
+        cs_json_cstr(f, s->id);
         fputs(": {\"label\": ", f);
-        jstr(f, s->label);
+        cs_json_cstr(f, s->label);
         fprintf(f, ", \"unit\": \"%s\", \"source\": \"%s\", \"market\": %s, \"by_plan\": [", unit_name(s->unit),
                 s->from_members ? "members.csv" : "periods.csv", s->market ? "true" : "false");
         for (size_t k = 0; k < rd->nplans; k++) {
@@ -188,7 +177,7 @@ static int write_json(const cs_rm *m, const cs_charts *ch, const cs_report_optio
     const cs_rm_table *c = &m->table[CS_RT_COMPARISON];
     for (size_t i = 0; i < c->n; i++) {
         fprintf(f, "%s\n    {\"plan\": %d, \"metric\": ", i ? "," : "", c->row[i].plan);
-        jstr(f, c->row[i].key);
+        cs_json_cstr(f, c->row[i].key);
         fputs(", \"difference\": ", f);
         jinterval(f, c->row[i].iv);
         fputc('}', f);
@@ -196,19 +185,19 @@ static int write_json(const cs_rm *m, const cs_charts *ch, const cs_report_optio
     fputs("\n  ],\n  \"not_available\": [", f);
     for (size_t i = 0; i < m->nmissing; i++) {
         fprintf(f, "%s\n    {\"what\": ", i ? "," : "");
-        jstr(f, m->missing[i].what);
+        cs_json_cstr(f, m->missing[i].what);
         fputs(", \"why\": ", f);
-        jstr(f, m->missing[i].why);
+        cs_json_cstr(f, m->missing[i].why);
         fputc('}', f);
     }
     fputs("\n  ],\n  \"charts\": [", f);
     for (size_t i = 0; i < ch->n; i++) {
         fprintf(f, "%s{\"name\": ", i ? ", " : "");
-        jstr(f, ch->chart[i].name);
+        cs_json_cstr(f, ch->chart[i].name);
         fprintf(f, ", \"drawn\": %s}", ch->chart[i].drawn ? "true" : "false");
     }
     fputs("],\n  \"charts_note\": ", f);
-    jstr(f, ch->note);
+    cs_json_cstr(f, ch->note);
     fputs("\n}\n", f);
     return cs_outfile_commit(&of, d);
 }

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "compsim.h"
+#include "json.h"
 #include "memest.h"
 #include "money.h"
 #include "outfile.h"
@@ -132,21 +133,6 @@ static void member_rows(const cs_sim *s, FILE *f)
 
 /* ---- the manifest ---------------------------------------------------------------------------- */
 
-static void json_str(FILE *f, const char *s, size_t len)
-{
-    fputc('"', f);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c == '\n') fputs("\\n", f);
-        else if (c == '\t') fputs("\\t", f);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-static void json_cstr(FILE *f, const char *s) { json_str(f, s ? s : "", s ? strlen(s) : 0); }
 
 static void json_lognormal(FILE *f, const char *key, const cs_lognormal *ln)
 {
@@ -193,21 +179,21 @@ static int write_manifest(FILE *f, const cs_scenario *sc, uint64_t seed, int64_t
                           int64_t member_replicas, int64_t export_replica, double wall)
 {
     fprintf(f, "{\n  \"compsim_version\": \"%s\",\n  \"scenario\": {\"file\": ", cs_version());
-    json_cstr(f, sc->file);
+    cs_json_cstr(f, sc->file);
     fputs(", \"name\": ", f);
-    json_cstr(f, sc->name);
+    cs_json_cstr(f, sc->name);
     fputs(", \"text\": ", f);
-    json_str(f, sc->text, sc->textlen);
+    cs_json_str(f, sc->text, sc->textlen);
     fputs("},\n  \"plans\": [", f);
     for (size_t k = 0; k < sc->nplans; k++) {
         size_t len = 0;
         char *text = cs_yt_read_file(sc->plan_files[k], &len);
         fprintf(f, "%s\n    {\"plan\": %zu, \"file\": ", k ? "," : "", k + 1);
-        json_cstr(f, sc->plan_files[k]);
+        cs_json_cstr(f, sc->plan_files[k]);
         fputs(", \"name\": ", f);
-        json_cstr(f, sc->plans[k]->name);
+        cs_json_cstr(f, sc->plans[k]->name);
         fputs(", \"text\": ", f);
-        if (text) json_str(f, text, len);
+        if (text) cs_json_str(f, text, len);
         else fputs("null", f);
         free(text);
         fputc('}', f);

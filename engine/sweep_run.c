@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "json.h"
 #include "outfile.h"
 #include "report.h"
 #include "report_data.h"
@@ -333,18 +334,6 @@ static void num(FILE *f, double x)
     if (!isnan(x)) fprintf(f, "%.10g", x);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c == '\n') fputs("\\n", f);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
 
 static const char *const kind_names[] = {"real", "count", "percent", "money"};
 static const char *const design_names[] = {"grid", "sobol", "saltelli"};
@@ -437,11 +426,11 @@ static int write_manifest(const cs_sweep_state *st, int ranks, cs_diags *d)
     if (cs_outfile_open(&of, path, d) != 0) return -1;
     FILE *f = of.f;
     fprintf(f, "{\n  \"compsim_version\": ");
-    json_str(f, cs_version());
-    fputs(",\n  \"sweep_file\": ", f), json_str(f, sw->file);
-    fputs(",\n  \"sweep_text\": ", f), json_str(f, sw->text);
-    fputs(",\n  \"name\": ", f), json_str(f, sw->name);
-    fputs(",\n  \"scenario_file\": ", f), json_str(f, sw->scenario_file);
+    cs_json_cstr(f, cs_version());
+    fputs(",\n  \"sweep_file\": ", f), cs_json_cstr(f, sw->file);
+    fputs(",\n  \"sweep_text\": ", f), cs_json_cstr(f, sw->text);
+    fputs(",\n  \"name\": ", f), cs_json_cstr(f, sw->name);
+    fputs(",\n  \"scenario_file\": ", f), cs_json_cstr(f, sw->scenario_file);
     fprintf(f, ",\n  \"fingerprint\": \"%s\",\n  \"design\": \"%s\",\n", st->fingerprint, design_names[sw->design]);
     if (sw->design == CS_DESIGN_GRID) fprintf(f, "  \"levels\": %zu,\n", sw->levels);
     else fprintf(f, "  \"base_points\": %zu,\n", sw->base_points);
@@ -456,27 +445,27 @@ static int write_manifest(const cs_sweep_state *st, int ranks, cs_diags *d)
     for (size_t j = 0; j < sw->nparams; j++) {
         const cs_sweep_param *p = &sw->param[j];
         fprintf(f, "%s\n    {\"path\": ", j ? "," : "");
-        json_str(f, p->path);
+        cs_json_cstr(f, p->path);
         fprintf(f, ", \"kind\": \"%s\", ", kind_names[p->kind]);
         if (p->values) {
             fputs("\"values\": [", f);
             for (size_t i = 0; i < p->nvalues; i++) {
                 cs_sweep_format(p->kind, p->values[i], text, sizeof text);
-                fputs(i ? ", " : "", f), json_str(f, text);
+                fputs(i ? ", " : "", f), cs_json_cstr(f, text);
             }
             fputs("]}", f);
         } else {
             cs_sweep_format(p->kind, p->min, text, sizeof text);
-            fputs("\"min\": ", f), json_str(f, text);
+            fputs("\"min\": ", f), cs_json_cstr(f, text);
             cs_sweep_format(p->kind, p->max, text, sizeof text);
-            fputs(", \"max\": ", f), json_str(f, text), fputc('}', f);
+            fputs(", \"max\": ", f), cs_json_cstr(f, text), fputc('}', f);
         }
     }
     fputs("\n  ],\n  \"metrics\": [", f);
     for (size_t m = 0; m < sw->nmetrics; m++) {
         fprintf(f, "%s\n    {\"column\": ", m ? "," : "");
-        json_str(f, sw->metric[m].column);
-        fputs(", \"metric\": ", f), json_str(f, sw->metric[m].id);
+        cs_json_cstr(f, sw->metric[m].column);
+        fputs(", \"metric\": ", f), cs_json_cstr(f, sw->metric[m].id);
         fprintf(f, ", \"plan\": %d}", sw->metric[m].plan);
     }
     fputs("\n  ]\n}\n", f);
