@@ -92,17 +92,6 @@ static double sim_capacity(const cs_scenario *sc, double n)
     return cap < n ? n : cap;
 }
 
-/* payout.c's vec_width: the widest per-member table of the bottom-up passes. */
-static double vec_width(const cs_plan *p)
-{
-    size_t w = 1;
-    for (size_t b = 0; b < p->nbonuses; b++) {
-        const cs_bonus *bo = &p->bonuses[b];
-        size_t need = bo->type == CS_BONUS_STAIRSTEP ? p->nranks + 1 : (size_t)bo->levels.nlevels;
-        if (need > w) w = need;
-    }
-    return (double)w;
-}
 
 /* The layout of payout.c's cs_share (a largest-remainder entry of the cap and the pool). */
 typedef struct {
@@ -123,7 +112,7 @@ static double payout_bytes(const cs_plan *p, double n, double cap, double *trans
     b += block(cap, ELEM(cs_payout, wgv)) + block(cap, ELEM(cs_payout, wbv)) + block(cap, ELEM(cs_payout, wrank));
     b += block(cap, ELEM(cs_payout, wactive)) + block(cap, ELEM(cs_payout, wnew));
     /* vec: the tree's ring of rows (at most every member), every member for the matrix bonus */
-    b += block(cap * vec_width(p), ELEM(cs_payout, vec));
+    b += block(cap * (double)cs_payout_vec_width(p), ELEM(cs_payout, vec));
     double carried = ELEM(cs_payout, title);
     if (p->placement.kind == CS_PTREE_BINARY) {
         b += block(2 * cap, ELEM(cs_payout, leg_measure)) + block(2 * cap, ELEM(cs_payout, carry));

@@ -11,7 +11,7 @@
 
 typedef __int128 i128;
 
-static size_t vec_width(const cs_plan *p)
+size_t cs_payout_vec_width(const cs_plan *p)
 {
     size_t w = 1;
     for (size_t b = 0; b < p->nbonuses; b++) {
@@ -145,7 +145,7 @@ cs_payout *cs_payout_new(const cs_plan *p, size_t n)
     po->n = n;
     po->cap = m;
     po->nbonuses = p->nbonuses;
-    po->vec_width = vec_width(p);
+    po->vec_width = cs_payout_vec_width(p);
     po->bonus_total = calloc(p->nbonuses ? p->nbonuses : 1, sizeof *po->bonus_total);
     po->title = cs_big_malloc(m, sizeof *po->title);
     if (!po->bonus_total || !po->title || alloc_period(po, p) || alloc_carried(po, p, m)) {

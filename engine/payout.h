@@ -84,6 +84,10 @@ typedef struct {
 cs_payout *cs_payout_new(const cs_plan *p, size_t n);
 void cs_payout_free(cs_payout *po);
 
+/* The widest per-member table of the plan's bottom-up passes (level count, or ranks + 1 for a
+ * stairstep): what sizes the level tables, for memory estimates. */
+size_t cs_payout_vec_width(const cs_plan *p);
+
 /* For a membership that grows (the simulator): sets the number of members to n >= po->n.  Members
  * po->n .. n-1 are new: unranked, nothing carried.  When n exceeds the capacity the arrays are
  * reallocated (to at least twice the capacity) and what is carried across periods is kept
