@@ -6,18 +6,19 @@
  *   read     (genealogy_read.c) the header; then the rest is cut into parts at line ends, and each
  *            part is parsed into a buffer of rows: fields located, volumes converted, ids hashed.
  *   resolve  the parts' rows, in file order, give each id its member, numbered by rank (the order
- *            of the member's first row), through a hash table that holds short ids in its slots
- *            (idtab.h).  A member's sponsor and join_period are checked against its first row as
- *            rows come.  An id seen as a sponsor before any row of its own is "pending" until its
- *            first row.  Each member gets one 64-byte record; a later row that is kept (files with
- *            periods) goes to a list of its own.
- *            Reading and resolving overlap: one thread resolves part i while the other parses the
- *            parts after it (pipeline_run), so the two cpus share the work whatever its order.
+ *            of the member's first row), through hash tables that hold short ids in their slots
+ *            (idtab.h).  The ids are split in two halves by a bit of their hash, one table and one
+ *            cpu each, so that both cpus look ids up at once (the lookups, random reads of a large
+ *            table, are most of a large load).  An id seen as a sponsor before any row of its own
+ *            is "pending" until its first row.  Each member gets one 64-byte record; rows that are
+ *            not their member's first are checked against it afterwards (finish_resolve), and
+ *            kept in a list of their own when their values count (files with periods).
+ *            Reading and resolving overlap: the two cpus parse the parts ahead of the resolvers.
  *   periods  labels are sorted, as integers or as text, and join_period values are placed.
  *   tree     breadth-first order through a CSR list of recruits (sponsor -> recruits in rank
  *            order).  Members it does not reach are below an unknown sponsor, or in or below a cycle.
  *   rows     each kept row's cell is checked (a cell filled twice is a duplicate; without a period
- *            column, a member's second row already is, found when resolving) and per-period totals
+ *            column, a member's second row already is, found by finish_resolve) and per-period totals
  *            are summed with an overflow check; then the store is filled in breadth-first order by
  *            both threads, from the member records.
  *
@@ -81,6 +82,30 @@ typedef struct {
     int64_t pv, bv, retail;
 } later_row;
 
+/* A row that is not its member's first, as resolving finds it (checked in finish_resolve). */
+typedef struct {
+    uint32_t slot, first; /* of this row; of the member's first row */
+    uint32_t line;
+    int32_t join;
+    uint32_t label, keep;
+    const char *sp; /* the sponsor field, NULL if empty */
+    uint32_t splen;
+    int64_t pv, bv, retail;
+} dup_row;
+
+/* The ids of one half (stage 2). */
+typedef struct {
+    cs_idtab ids;  /* a = first row's slot (GL_NONE before it), b = pending number (GL_NONE if none) */
+    size_t slots;  /* rows with an id so far (of either half) */
+    size_t nfirst; /* members of this half */
+    dup_row *dup;  /* in file order */
+    size_t ndup, dup_cap;
+    uint32_t *pend_first; /* pending id -> its first row's slot, once it has a row */
+    const char **pend_id;
+    uint32_t *pend_len;
+    size_t npend, pend_cap;
+} half;
+
 typedef struct {
     const char *name;
     gl_errlist err;
@@ -88,16 +113,20 @@ typedef struct {
     size_t records; /* read, good or bad, up to the first part that could not be read to its end */
     int structural; /* some record could not be read, so the tree checks would mislead */
 
-    cs_idtab ids; /* a = rank (GL_NONE before the first row), b = pending number (GL_NONE if none) */
-    member *m;    /* by rank */
-    size_t n;     /* members */
-    size_t nslots; /* rows with an id so far */
+    half h[2];      /* stage 2: the ids, in two halves */
+    void *id_block; /* the block the two halves' tables were cut from */
+    size_t id_block_size;
+    uint32_t *spref; /* slot -> the row's sponsor (stage 2) */
+    uint32_t *rank;  /* slot -> rank of a first row; NULL when every row is its member's first */
+    member *m;       /* by slot during stage 2, by rank after it */
+    size_t n;        /* members */
+    size_t nslots;   /* rows with an id */
     later_row *later;
     size_t nlater, later_cap;
-    uint32_t *pend_rank; /* pending id -> rank, once it has a row */
+    uint32_t *pend_rank; /* pending id -> rank, once it has a row (both halves' pending ids) */
     const char **pend_id;
     uint32_t *pend_len;
-    size_t npend, pend_cap;
+    size_t npend;
     char **owned; /* the parts' unescaped fields, which ids may point to */
     size_t nowned, owned_cap;
 
@@ -136,7 +165,17 @@ static void oom(loader *L) { gl_err_add(&L->err, 0, ST_PARSE, "out of memory"); 
 static void loader_free(loader *L)
 {
     gl_input_free(&L->in);
-    cs_idtab_free(&L->ids);
+    for (int hb = 0; hb < 2; hb++) {
+        half *H = &L->h[hb];
+        cs_idtab_free(&H->ids);
+        free(H->dup);
+        free(H->pend_first);
+        free(H->pend_id);
+        free(H->pend_len);
+    }
+    cs_xfree(L->id_block);
+    cs_xfree(L->spref);
+    free(L->rank);
     cs_xfree(L->m);
     free(L->later);
     free(L->pend_rank);
@@ -179,7 +218,25 @@ static const char *show_label(const cs_strtab *t, int64_t i, char out[SHOW_CAP])
     return i < 0 ? "" : gl_show(out, cs_strtab_str(t, (size_t)i), cs_strtab_len(t, (size_t)i));
 }
 
-/* ---- stage 2: resolving ids ---- */
+/* ---- stage 2: resolving ids ----
+ *
+ * The ids are split in two halves by one bit of their hash, each half with its own table, and each
+ * of the two cpus resolves one half: both go through every row in file order, each looking up only
+ * the ids (and sponsor ids) of its half.  The lookups are random reads of a table too large for any
+ * cache, so two cpus issue twice as many at a time.  Since every row of an id, and every mention
+ * of it as a sponsor, falls in the same half, a half sees in file order all that decides who a
+ * member is: which row is its first, and which sponsors had no row yet (pending).
+ *
+ * A half cannot number members (their rank is their first row's place among the members of both
+ * halves), so during this stage members are known by their first row's slot (its place among the
+ * rows with an id): m[slot] holds the member record, spref[slot] the row's sponsor as a slot or a
+ * pending id.  finish_resolve then numbers the members, checks the rows that are not their
+ * member's first, and turns sponsors into ranks.  The result does not depend on the number of
+ * threads: with one, the same thread resolves both halves, one after the other. */
+
+#define SP_NONE UINT32_MAX            /* spref: no sponsor */
+#define SP_PEND UINT32_C(0x80000000)  /* spref: SP_PEND | pending number << 1 | half */
+#define PEND_MAX ((UINT32_C(1) << 30) - 2)
 
 /* Numbers the labels of part q in the file's order of first appearance: map[i] for label i. */
 static int merge_labels(loader *L, const cs_strtab *t, const uint32_t *line, cs_strtab *to, uint32_t *map)
@@ -216,166 +273,171 @@ static void store_member(member *to, const member *m)
 #endif
 }
 
-/* A new pending id: seen as a sponsor before any row of its own. */
-static int64_t new_pending(loader *L, const gl_row *w)
+/* A new pending id of half H: seen as a sponsor before any row of its own. */
+static int64_t new_pending(half *H, const gl_row *w)
 {
-    size_t p = L->npend, cap = L->pend_cap;
-    if (p >= INT32_MAX - 2 || cs_grow((void **)&L->pend_rank, &cap, p + 1, sizeof *L->pend_rank)) return -1;
-    cap = L->pend_cap;
-    if (cs_grow((void **)&L->pend_id, &cap, p + 1, sizeof *L->pend_id)) return -1;
-    cap = L->pend_cap;
-    if (cs_grow((void **)&L->pend_len, &cap, p + 1, sizeof *L->pend_len)) return -1;
-    L->pend_cap = cap;
-    L->pend_rank[p] = GL_NONE;
-    L->pend_id[p] = w->sp;
-    L->pend_len[p] = w->splen;
-    return (int64_t)L->npend++;
+    size_t p = H->npend, cap = H->pend_cap;
+    if (p >= PEND_MAX || cs_grow((void **)&H->pend_first, &cap, p + 1, sizeof *H->pend_first)) return -1;
+    cap = H->pend_cap;
+    if (cs_grow((void **)&H->pend_id, &cap, p + 1, sizeof *H->pend_id)) return -1;
+    cap = H->pend_cap;
+    if (cs_grow((void **)&H->pend_len, &cap, p + 1, sizeof *H->pend_len)) return -1;
+    H->pend_cap = cap;
+    H->pend_first[p] = GL_NONE;
+    H->pend_id[p] = w->sp;
+    H->pend_len[p] = w->splen;
+    return (int64_t)H->npend++;
 }
 
-/* Finds the member of a row (a new one at its first row) and its sponsor; checks a later row
- * against the first, and keeps it if its values go into the store. */
-static int resolve_row(loader *L, const gl_row *w, const uint32_t *label_map, const uint32_t *join_map)
+static int owns(uint64_t hash, int hb) { return (int)(hash & 1) == hb; }
+
+/* Does half hb's part of row w (in slot `slot`): its id if the id is in the half (a new member at
+ * its first row; a later row is kept for finish_resolve), its sponsor if that is. */
+static int resolve_row(loader *L, int hb, const gl_row *w, uint32_t slot, const uint32_t *label_map,
+                       const uint32_t *join_map)
 {
+    half *H = &L->h[hb];
     int added;
-    uint32_t slot = (uint32_t)L->nslots++;
-    if (cs_idtab_reserve(&L->ids, 2)) return -1;
-    cs_idslot *s = cs_idtab_get(&L->ids, w->id, w->idlen, w->hid, &added);
-    if (added) s->a = s->b = GL_NONE;
-    int first = s->a == GL_NONE;
-    uint32_t r = s->a;
-    if (first) {
-        r = s->a = (uint32_t)L->n++;
-        if (s->b != GL_NONE) L->pend_rank[s->b] = r;
+    if (cs_idtab_reserve(&H->ids, 2)) return -1;
+    if (owns(w->hid, hb)) {
+        cs_idslot *s = cs_idtab_get(&H->ids, w->id, w->idlen, w->hid, &added);
+        if (added) s->a = s->b = GL_NONE;
+        int32_t join = w->join >= 0 ? (int32_t)join_map[w->join] : -1;
+        uint32_t label = w->label >= 0 ? label_map[w->label] : 0;
+        uint32_t keep = !(w->flags & (ROW_BAD_VOLUME | ROW_NO_PERIOD));
+        if (!w->sp) L->spref[slot] = SP_NONE;
+        if (s->a == GL_NONE) {
+            s->a = slot;
+            if (s->b != GL_NONE) H->pend_first[s->b] = slot;
+            H->nfirst++;
+            member m = {.id.p = w->id, .line = w->line, .join = join, .idlen = w->idlen, .label = label,
+                        .slot = slot, .first = INT32_MAX, .kept = keep, .pv = w->pv, .bv = w->bv, .retail = w->retail};
+            store_member(&L->m[slot], &m);
+        } else {
+            if (cs_grow((void **)&H->dup, &H->dup_cap, H->ndup + 1, sizeof *H->dup)) return -1;
+            H->dup[H->ndup++] = (dup_row){.slot = slot, .first = s->a, .line = w->line, .join = join, .label = label,
+                                          .keep = keep, .sp = w->sp, .splen = w->splen, .pv = w->pv, .bv = w->bv,
+                                          .retail = w->retail};
+        }
     }
-    int32_t sp = -1;
-    if (w->sp) {
-        cs_idslot *t = cs_idtab_get(&L->ids, w->sp, w->splen, w->hsp, &added);
+    if (w->sp && owns(w->hsp, hb)) {
+        cs_idslot *t = cs_idtab_get(&H->ids, w->sp, w->splen, w->hsp, &added);
         if (added) {
-            int64_t p = new_pending(L, w);
+            int64_t p = new_pending(H, w);
             if (p < 0) return -1;
             t->a = GL_NONE;
             t->b = (uint32_t)p;
         }
-        sp = t->b != GL_NONE ? PEND(t->b) : (int32_t)t->a;
+        L->spref[slot] = t->a != GL_NONE ? t->a : SP_PEND | t->b << 1 | (uint32_t)hb;
     }
-    int32_t join = w->join >= 0 ? (int32_t)join_map[w->join] : -1;
-    uint32_t label = w->label >= 0 ? label_map[w->label] : 0;
-    int keep = !(w->flags & (ROW_BAD_VOLUME | ROW_NO_PERIOD));
-    if (first) {
-        member m = {.id.p = w->id, .sp = sp, .line = w->line, .join = join, .idlen = w->idlen, .label = label,
-                    .slot = slot, .first = INT32_MAX, .kept = (uint32_t)keep, .pv = w->pv, .bv = w->bv,
-                    .retail = w->retail};
-        store_member(&L->m[r], &m);
-        return 0;
-    }
-    const member *m = &L->m[r];
-    char a[SHOW_CAP], b[SHOW_CAP], c[SHOW_CAP];
-    gl_show(a, w->id, w->idlen);
-    if (L->in.col[COL_PERIOD] < 0) { /* one period: a second row is a duplicate (with periods, see check_all_rows) */
-        gl_err_add(&L->err, w->line, ST_RESOLVE, "duplicate row for member '%s' in period 1 (first at line %lu)", a,
-                   (unsigned long)m->line);
-        return 0;
-    }
-    if (m->sp != sp)
-        gl_err_add(&L->err, w->line, ST_RESOLVE, "member '%s' has sponsor '%s' here but '%s' at line %lu", a,
-                   w->sp ? gl_show(b, w->sp, w->splen) : "", show_sponsor(L, m->sp, c), (unsigned long)m->line);
-    if (m->join != join)
-        gl_err_add(&L->err, w->line, ST_RESOLVE, "member '%s' has join_period '%s' here but '%s' at line %lu", a,
-                   show_label(&L->joins, join, b), show_label(&L->joins, m->join, c), (unsigned long)m->line);
-    if (!keep) return 0;
-    if (cs_grow((void **)&L->later, &L->later_cap, L->nlater + 1, sizeof *L->later)) return -1;
-    L->later[L->nlater++] = (later_row){.rank = r, .label = label, .line = w->line, .slot = slot, .pv = w->pv,
-                                        .bv = w->bv, .retail = w->retail};
     return 0;
 }
 
-static void prefetch_row(const loader *L, const gl_row *w)
+static void prefetch_row(const loader *L, int hb, const gl_row *w)
 {
-    cs_idtab_prefetch(&L->ids, w->hid);
-    if (w->sp) cs_idtab_prefetch(&L->ids, w->hsp);
+    if (owns(w->hid, hb)) cs_idtab_prefetch(&L->h[hb].ids, w->hid);
+    if (w->sp && owns(w->hsp, hb)) cs_idtab_prefetch(&L->h[hb].ids, w->hsp);
 }
 
-/* Moves the part's reading errors up to `line` to the loader's list, after those of earlier lines. */
-static void take_errors(loader *L, gl_part *q, size_t *next, long line)
+/* Resolves half hb of the rows of part i, parsed into `row`, in file order; -1 when out of memory. */
+static int resolve_part(loader *L, size_t i, int hb, const gl_row *row, const uint32_t *map)
 {
-    for (; *next < q->err.n && q->err.v[*next].line <= line; ++*next) gl_err_push(&L->err, &q->err.v[*next]);
-}
-
-/* Resolves the rows of part i, parsed into `row`, in file order.  Returns 1 if reading stops
- * with this part, -1 when out of memory. */
-static int resolve_part(loader *L, size_t i, const gl_row *row)
-{
-    gl_part *q = &L->in.part[i];
-    uint32_t *label_map = malloc((q->labels.n + q->joins.n + 1) * sizeof *label_map), *join_map = label_map + q->labels.n;
-    if (!label_map || merge_labels(L, &q->labels, q->label_line, &L->periods, label_map) ||
-        merge_labels(L, &q->joins, NULL, &L->joins, join_map)) {
-        free(label_map);
-        return -1;
-    }
-    size_t e = 0, n = q->nrows;
-    int ret = 0;
-    for (size_t k = 0; k < n && k < LOOKAHEAD; k++) prefetch_row(L, &row[k]);
-    for (size_t k = 0; k < n && !ret; k++) {
+    const gl_part *q = &L->in.part[i];
+    const uint32_t *label_map = map, *join_map = map + q->labels.n;
+    half *H = &L->h[hb];
+    size_t n = q->nrows;
+    uint32_t slot0 = (uint32_t)H->slots;
+    for (size_t k = 0; k < n && k < LOOKAHEAD; k++) prefetch_row(L, hb, &row[k]);
+    for (size_t k = 0; k < n; k++) {
         if (k + 3 * LOOKAHEAD < n) { /* the rows were written by the other cpu, most often */
             __builtin_prefetch(&row[k + 3 * LOOKAHEAD]);
             __builtin_prefetch((const char *)&row[k + 3 * LOOKAHEAD] + 64);
         }
-        if (k + LOOKAHEAD < n) prefetch_row(L, &row[k + LOOKAHEAD]);
-        take_errors(L, q, &e, row[k].line);
-        ret = resolve_row(L, &row[k], label_map, join_map);
+        if (k + LOOKAHEAD < n) prefetch_row(L, hb, &row[k + LOOKAHEAD]);
+        if (resolve_row(L, hb, &row[k], slot0 + (uint32_t)k, label_map, join_map)) return -1;
     }
-    free(label_map);
-    take_errors(L, q, &e, LONG_MAX);
-    L->err.total += q->err.total - q->err.n; /* errors the part only counted: past those kept */
-    gl_err_free(&q->err);
-    L->records += q->records;
-    L->structural |= q->structural;
-    if (q->nowned) { /* ids may point to them */
-        if (cs_grow((void **)&L->owned, &L->owned_cap, L->nowned + q->nowned, sizeof *L->owned)) return -1;
-        memcpy(L->owned + L->nowned, q->owned, q->nowned * sizeof *q->owned);
-        L->nowned += q->nowned;
-        q->nowned = 0;
-    }
-    return ret ? ret : q->fatal;
+#ifdef __SSE2__
+    _mm_sfence(); /* the records' streaming stores, before another thread reads them */
+#endif
+    H->slots += n;
+    return 0;
 }
 
-/* Reading and resolving overlap: a thread that finds the next part to resolve parsed resolves it
- * (one at a time, in file order), and otherwise parses a part not far ahead of it.  Parsed rows
- * wait in a few buffers that go round. */
+/* Reading and resolving overlap: resolver t (one per half, or one for both with a single thread)
+ * resolves the parts in file order as they are parsed, and any thread with nothing to resolve
+ * parses a part not far ahead of the resolvers.  Parsed rows wait in a few buffers that go round. */
 typedef struct {
     loader *L;
     gl_row **buf;
     size_t nbuf;
-    uint8_t *parsed;     /* per part */
-    size_t next_parse;   /* atomic */
-    size_t next_resolve; /* atomic; written with `lock` held */
-    int stop, failed;    /* atomic */
-    omp_lock_t lock;
+    uint8_t *parsed;   /* per part, atomic */
+    uint32_t **map;    /* per part: its label map, then its join map */
+    int *map_state;    /* per part, atomic: 0 not made, 1 being made, 2 made, 3 out of memory */
+    size_t next_parse; /* atomic */
+    size_t next[2];    /* atomic: the part each resolver resolves next */
+    int done[2];       /* atomic: the resolver has finished */
+    int resolvers;
+    int failed;        /* atomic */
 } pipeline;
+
+/* The label and join maps of part i, made by the first resolver to get there.  Parts get theirs
+ * in file order, since a resolver asks for part i + 1's only after it is done with part i. */
+static const uint32_t *part_map(pipeline *P, size_t i)
+{
+    int st = 0;
+    if (__atomic_compare_exchange_n(&P->map_state[i], &st, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        loader *L = P->L;
+        gl_part *q = &L->in.part[i];
+        uint32_t *m = malloc((q->labels.n + q->joins.n + 1) * sizeof *m);
+        int ok = m && !merge_labels(L, &q->labels, q->label_line, &L->periods, m) &&
+                 !merge_labels(L, &q->joins, NULL, &L->joins, m + q->labels.n);
+        P->map[i] = m;
+        __atomic_store_n(&P->map_state[i], ok ? 2 : 3, __ATOMIC_RELEASE);
+    }
+    while ((st = __atomic_load_n(&P->map_state[i], __ATOMIC_ACQUIRE)) == 1) sched_yield();
+    return st == 2 ? P->map[i] : NULL;
+}
+
+/* Resolver t's next part, if it has been parsed; returns 0 when there was nothing to do. */
+static int resolve_next(pipeline *P, int t)
+{
+    loader *L = P->L;
+    size_t i = __atomic_load_n(&P->next[t], __ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&P->done[t], __ATOMIC_ACQUIRE) || !__atomic_load_n(&P->parsed[i], __ATOMIC_ACQUIRE)) return 0;
+    const uint32_t *map = part_map(P, i);
+    int ok = map != NULL;
+    for (int hb = 0; hb < 2 && ok; hb++)
+        if (P->resolvers == 1 || hb == t) ok = !resolve_part(L, i, hb, P->buf[i % P->nbuf], map);
+    if (!ok) __atomic_store_n(&P->failed, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&P->next[t], i + 1, __ATOMIC_RELEASE);
+    if (!ok || L->in.part[i].fatal || i + 1 == L->in.nparts) __atomic_store_n(&P->done[t], 1, __ATOMIC_RELEASE);
+    return 1;
+}
 
 static void pipeline_run(pipeline *P)
 {
     loader *L = P->L;
+    int t = omp_get_thread_num();
     size_t np = L->in.nparts;
+#pragma omp single
+    P->resolvers = omp_get_num_threads() > 1 ? 2 : 1;
     for (;;) {
-        if (omp_test_lock(&P->lock)) {
-            size_t i;
-            while (!__atomic_load_n(&P->stop, __ATOMIC_ACQUIRE) && (i = P->next_resolve) < np &&
-                   __atomic_load_n(&P->parsed[i], __ATOMIC_ACQUIRE)) {
-                int st = resolve_part(L, i, P->buf[i % P->nbuf]);
-                if (st < 0) P->failed = 1;
-                __atomic_store_n(&P->next_resolve, i + 1, __ATOMIC_RELEASE);
-                if (st || i + 1 == np) __atomic_store_n(&P->stop, 1, __ATOMIC_RELEASE);
-            }
-            omp_unset_lock(&P->lock);
+        if (__atomic_load_n(&P->failed, __ATOMIC_ACQUIRE)) break;
+        if (t < P->resolvers && resolve_next(P, t)) continue;
+        if (__atomic_load_n(&P->done[0], __ATOMIC_ACQUIRE) &&
+            (P->resolvers == 1 || __atomic_load_n(&P->done[1], __ATOMIC_ACQUIRE)))
+            break;
+        size_t i = __atomic_load_n(&P->next_parse, __ATOMIC_ACQUIRE), low = __atomic_load_n(&P->next[0], __ATOMIC_ACQUIRE);
+        if (P->resolvers > 1) {
+            size_t other = __atomic_load_n(&P->next[1], __ATOMIC_ACQUIRE);
+            if (other < low) low = other;
         }
-        if (__atomic_load_n(&P->stop, __ATOMIC_ACQUIRE)) break;
-        size_t i = __atomic_load_n(&P->next_parse, __ATOMIC_ACQUIRE);
-        if (i < np && i < __atomic_load_n(&P->next_resolve, __ATOMIC_ACQUIRE) + P->nbuf) {
+        if (i < np && i < low + P->nbuf) { /* the buffer of part i - nbuf is free */
             if (__atomic_compare_exchange_n(&P->next_parse, &i, i + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-                /* a member's rank is no greater than its first row's place among the rows, so a
-                 * part's new members go below where its rows would */
-                populate(L->m + L->in.part[i].slot0, (L->in.part[i].newlines + 1) * sizeof *L->m);
+                /* a member's first row is in the part's slots, so are its record and spref */
+                const gl_part *q = &L->in.part[i];
+                populate(L->m + q->slot0, (q->newlines + 1) * sizeof *L->m);
+                populate(L->spref + q->slot0, (q->newlines + 1) * sizeof *L->spref);
                 gl_parse_part(&L->in, i, P->buf[i % P->nbuf]);
                 __atomic_store_n(&P->parsed[i], 1, __ATOMIC_RELEASE);
             }
@@ -385,6 +447,133 @@ static void pipeline_run(pipeline *P)
     }
 }
 
+/* ---- finishing: members numbered, later rows checked ---- */
+
+/* A member's rank from its first row's slot. */
+static uint32_t rank_of(const loader *L, uint32_t slot) { return L->rank ? L->rank[slot] : slot; }
+
+/* A spref value as member records hold sponsors (see `member`). */
+static int32_t sp_code(const loader *L, uint32_t v)
+{
+    if (v == SP_NONE) return -1;
+    if (!(v & SP_PEND)) return (int32_t)rank_of(L, v);
+    size_t x = ((v & ~SP_PEND) >> 1) + ((v & 1) ? L->h[0].npend : 0);
+    return L->pend_rank[x] != GL_NONE ? (int32_t)L->pend_rank[x] : PEND(x);
+}
+
+/* The parts' reading errors and the errors of `R` (in line order), merged as the rows come:
+ * a row's reading errors before its resolving errors. */
+static void merge_errors(loader *L, size_t parts, gl_errlist *R)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < parts; i++) {
+        gl_part *q = &L->in.part[i];
+        for (size_t e = 0; e < q->err.n; e++) {
+            while (k < R->n && R->v[k].line < q->err.v[e].line) gl_err_push(&L->err, &R->v[k++]);
+            gl_err_push(&L->err, &q->err.v[e]);
+        }
+        L->err.total += q->err.total - q->err.n; /* errors the part only counted: past those kept */
+        gl_err_free(&q->err);
+    }
+    while (k < R->n) gl_err_push(&L->err, &R->v[k++]);
+    L->err.total += R->total - R->n;
+    gl_err_free(R);
+}
+
+/* The next row that is not its member's first, in file order, from either half; NULL at the end. */
+static const dup_row *next_dup(const loader *L, size_t at[2])
+{
+    const half *a = &L->h[0], *b = &L->h[1];
+    int ha = at[0] < a->ndup, hb = at[1] < b->ndup;
+    if (!ha && !hb) return NULL;
+    int pick = !ha || (hb && b->dup[at[1]].slot < a->dup[at[0]].slot);
+    return pick ? &b->dup[at[1]++] : &a->dup[at[0]++];
+}
+
+/* Checks a row that is not its member's first against the first (as the rows come, in file order)
+ * and keeps it if its values go into the store. */
+static int check_dup(loader *L, const dup_row *d, gl_errlist *R)
+{
+    uint32_t r = rank_of(L, d->first);
+    const member *m = &L->m[r];
+    char a[SHOW_CAP], b[SHOW_CAP], c[SHOW_CAP];
+    show_rank(L, r, a);
+    if (L->in.col[COL_PERIOD] < 0) { /* one period: a second row is a duplicate (with periods, see check_all_rows) */
+        gl_err_add(R, d->line, ST_RESOLVE, "duplicate row for member '%s' in period 1 (first at line %lu)", a,
+                   (unsigned long)m->line);
+        return 0;
+    }
+    if (m->sp != sp_code(L, L->spref[d->slot]))
+        gl_err_add(R, d->line, ST_RESOLVE, "member '%s' has sponsor '%s' here but '%s' at line %lu", a,
+                   d->sp ? gl_show(b, d->sp, d->splen) : "", show_sponsor(L, m->sp, c), (unsigned long)m->line);
+    if (m->join != d->join)
+        gl_err_add(R, d->line, ST_RESOLVE, "member '%s' has join_period '%s' here but '%s' at line %lu", a,
+                   show_label(&L->joins, d->join, b), show_label(&L->joins, m->join, c), (unsigned long)m->line);
+    if (!d->keep) return 0;
+    if (cs_grow((void **)&L->later, &L->later_cap, L->nlater + 1, sizeof *L->later)) return -1;
+    L->later[L->nlater++] = (later_row){.rank = r, .label = d->label, .line = d->line, .slot = d->slot, .pv = d->pv,
+                                        .bv = d->bv, .retail = d->retail};
+    return 0;
+}
+
+/* Numbers the members in the order of their first rows (moving their records down to their
+ * ranks), gives each its sponsor's rank, checks the other rows, and takes the parts' results. */
+static int finish_resolve(loader *L, size_t parts)
+{
+    for (size_t i = 0; i < parts; i++) {
+        gl_part *q = &L->in.part[i];
+        L->records += q->records;
+        L->structural |= q->structural;
+        if (q->nowned) { /* ids may point to them */
+            if (cs_grow((void **)&L->owned, &L->owned_cap, L->nowned + q->nowned, sizeof *L->owned)) return -1;
+            memcpy(L->owned + L->nowned, q->owned, q->nowned * sizeof *q->owned);
+            L->nowned += q->nowned;
+            q->nowned = 0;
+        }
+    }
+    size_t slots = L->h[0].slots, n = L->h[0].nfirst + L->h[1].nfirst, at[2] = {0, 0};
+    L->nslots = slots;
+    L->n = n;
+    if (n < slots) { /* some rows are not their member's first: ranks and slots differ */
+        L->rank = malloc(slots * sizeof *L->rank);
+        if (!L->rank) return -1;
+        const dup_row *d = next_dup(L, at);
+        uint32_t r = 0;
+        for (uint32_t s = 0; s < slots; s++) {
+            if (d && d->slot == s) {
+                L->rank[s] = GL_NONE;
+                d = next_dup(L, at);
+                continue;
+            }
+            L->rank[s] = r;
+            if (r != s) L->m[r] = L->m[s];
+            r++;
+        }
+        at[0] = at[1] = 0;
+    }
+    size_t np = L->h[0].npend + L->h[1].npend;
+    L->npend = np;
+    L->pend_rank = malloc((np + 1) * sizeof *L->pend_rank);
+    L->pend_id = malloc((np + 1) * sizeof *L->pend_id);
+    L->pend_len = malloc((np + 1) * sizeof *L->pend_len);
+    if (!L->pend_rank || !L->pend_id || !L->pend_len) return -1;
+    for (size_t x = 0; x < np; x++) {
+        const half *H = &L->h[x >= L->h[0].npend];
+        size_t p = x - (x >= L->h[0].npend ? L->h[0].npend : 0);
+        L->pend_rank[x] = H->pend_first[p] == GL_NONE ? GL_NONE : rank_of(L, H->pend_first[p]);
+        L->pend_id[x] = H->pend_id[p];
+        L->pend_len[x] = H->pend_len[p];
+    }
+    long nn = (long)n;
+#pragma omp parallel for schedule(static) if (nn >= 100000)
+    for (long r = 0; r < nn; r++) L->m[r].sp = sp_code(L, L->spref[L->m[r].slot]);
+    gl_errlist R = {0};
+    int ret = 0;
+    for (const dup_row *d; !ret && (d = next_dup(L, at));) ret = check_dup(L, d, &R);
+    merge_errors(L, parts, &R);
+    return ret;
+}
+
 /* Reads the rows and resolves their ids.  Returns -1 when nothing more can be checked. */
 static int read_rows(loader *L)
 {
@@ -392,26 +581,32 @@ static int read_rows(loader *L)
     /* about rows / periods ids, with room for members that have rows in only half the periods;
      * the table grows if that was too few */
     size_t labels = in->labels > 1 ? in->labels / 2 : 1, ids = in->rows_all / labels;
-    if (cs_idtab_init(&L->ids, ids < in->rows_all ? ids : in->rows_all) || cs_strtab_init(&L->periods, 16) ||
+    if (cs_idtab_init(&L->h[0].ids, ids < in->rows_all ? ids : in->rows_all) || cs_strtab_init(&L->periods, 16) ||
         cs_strtab_init(&L->joins, 16))
         goto oom;
+    L->id_block = cs_idtab_split(&L->h[0].ids, &L->h[1].ids);
+    L->id_block_size = (L->h[0].ids.size + L->h[1].ids.size) * sizeof(cs_idslot);
     L->m = cs_xmalloc_n(in->rows_all, sizeof *L->m);
-    pipeline P = {.L = L, .nbuf = in->nparts < 8 ? in->nparts : 8};
+    L->spref = cs_xmalloc_n(in->rows_all, sizeof *L->spref);
+    pipeline P = {.L = L, .nbuf = in->nparts < 12 ? in->nparts : 12};
     P.buf = calloc(P.nbuf + 1, sizeof *P.buf);
     P.parsed = calloc(in->nparts + 1, 1);
-    int ok = L->m && P.buf && P.parsed;
+    P.map = calloc(in->nparts + 1, sizeof *P.map);
+    P.map_state = calloc(in->nparts + 1, sizeof *P.map_state);
+    int ok = L->m && L->spref && P.buf && P.parsed && P.map && P.map_state;
     for (size_t b = 0; ok && b < P.nbuf; b++) ok = (P.buf[b] = cs_xmalloc_n(in->rows_max, sizeof **P.buf)) != NULL;
     if (ok && in->nparts) {
-        omp_init_lock(&P.lock);
 #pragma omp parallel if (in->nparts > 1)
         pipeline_run(&P);
-        omp_destroy_lock(&P.lock);
         ok = !P.failed;
     }
     for (size_t b = 0; P.buf && b < P.nbuf; b++) cs_xfree(P.buf[b]);
+    for (size_t i = 0; P.map && i < in->nparts; i++) free(P.map[i]);
     free(P.buf);
     free(P.parsed);
-    if (!ok) goto oom;
+    free(P.map);
+    free(P.map_state);
+    if (!ok || finish_resolve(L, P.next[0])) goto oom;
     if (!L->records) {
         gl_err_add(&L->err, 0, ST_PARSE, "no members");
         return -1;
@@ -757,6 +952,29 @@ static int fill_store(loader *L, const rows_state *S, cs_genealogy *g)
     return 0;
 }
 
+/* The id tables are no longer needed: the largest of their blocks (the one the halves were cut
+ * from, or a table's own if it grew) becomes the scratch block of the tree stage, which needs
+ * 6 arrays of n uint32 (and takes the store's volumes too if they fit). */
+static int take_scratch(loader *L)
+{
+    void *blk[3] = {L->id_block, L->h[0].ids.own, L->h[1].ids.own};
+    size_t size[3] = {L->id_block_size, L->h[0].ids.size * sizeof(cs_idslot), L->h[1].ids.size * sizeof(cs_idslot)};
+    int best = 0;
+    for (int k = 1; k < 3; k++)
+        if (blk[k] && size[k] > size[best]) best = k;
+    for (int k = 0; k < 3; k++)
+        if (k != best) cs_xfree(blk[k]);
+    L->scratch = blk[best];
+    L->scratch_size = size[best];
+    L->id_block = L->h[0].ids.own = L->h[1].ids.own = NULL;
+    L->h[0].ids.slot = L->h[1].ids.slot = NULL;
+    size_t need = 6 * (L->n + 16) * sizeof(uint32_t) + 8 * 64;
+    if (L->scratch_size >= need) return 0;
+    cs_xfree(L->scratch);
+    L->scratch_size = need;
+    return (L->scratch = cs_xmalloc(need)) ? 0 : -1;
+}
+
 /* Runs the stages after resolving; returns the store, or NULL with the errors in L->err. */
 static cs_genealogy *build(loader *L)
 {
@@ -766,9 +984,7 @@ static cs_genealogy *build(loader *L)
     if (gl_order_periods(&L->per, &L->periods, L->period_line, &L->joins, &L->err) ||
         __builtin_mul_overflow(L->n, L->per.n, &cells))
         goto oom;
-    L->scratch = (char *)L->ids.slot; /* the id table is no longer needed */
-    L->scratch_size = L->ids.size * sizeof *L->ids.slot;
-    L->ids.slot = NULL;
+    if (take_scratch(L)) goto oom;
     rows_state S = {.fast = L->nlater == 0};
     cs_genealogy *g = calloc(1, sizeof *g);
     S.total = calloc(L->per.n, sizeof *S.total);

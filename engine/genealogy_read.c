@@ -454,7 +454,7 @@ int gl_read_header(gl_input *in, const char *buf, size_t len, size_t part_bytes,
         q->slot0 = in->rows_all;
         in->rows_all += q->newlines + 1;
     }
-    if (in->rows_all >= GL_NONE) goto oom; /* rows are numbered in uint32 */
+    if (in->rows_all >= (UINT32_C(1) << 31)) goto oom; /* rows are numbered in 31 bits (genealogy.c: spref) */
     in->labels = sample_labels(in, buf + hlen, dlen);
     return 0;
 oom:

@@ -11,6 +11,7 @@ static int alloc_slots(cs_idtab *t, size_t ids)
     size_t count = ids / 7 * 10 + 64;
     t->slot = cs_xcalloc(count, sizeof *t->slot);
     if (!t->slot) return -1;
+    t->own = t->slot;
     t->size = count;
     t->limit = count / 10 * 7;
     return 0;
@@ -24,7 +25,7 @@ int cs_idtab_init(cs_idtab *t, size_t expect)
 
 void cs_idtab_free(cs_idtab *t)
 {
-    cs_xfree(t->slot);
+    cs_xfree(t->own);
     memset(t, 0, sizeof *t);
 }
 
@@ -53,6 +54,17 @@ int cs_idtab_grow(cs_idtab *t, size_t more)
         while (t->slot[j].len) j = j + 1 == t->size ? 0 : j + 1;
         t->slot[j] = old.slot[i];
     }
-    cs_xfree(old.slot);
+    cs_xfree(old.own);
     return 0;
+}
+
+void *cs_idtab_split(cs_idtab *t, cs_idtab *second)
+{
+    void *block = t->own;
+    size_t half = t->size / 2;
+    *second = (cs_idtab){.slot = t->slot + half, .size = t->size - half, .limit = (t->size - half) / 10 * 7};
+    t->size = half;
+    t->limit = half / 10 * 7;
+    t->own = NULL;
+    return block;
 }

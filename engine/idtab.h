@@ -28,6 +28,7 @@ typedef struct {
 typedef struct {
     cs_idslot *slot;
     size_t size, n, limit;
+    void *own; /* the block to free with the table: NULL when the slots belong to another's block */
 } cs_idtab;
 
 /* The first slot to look at for hash h: any table size works (a multiply, not a mask). */
@@ -39,6 +40,9 @@ static inline size_t cs_idtab_home(const cs_idtab *t, uint64_t h)
 /* Room for `expect` ids before the table grows; -1 when out of memory. */
 int cs_idtab_init(cs_idtab *t, size_t expect);
 void cs_idtab_free(cs_idtab *t);
+/* Cuts the slots of t, still empty, into two tables of half its size each (t and `second`), and
+ * returns the block they share, which the caller frees (a table that grows leaves it). */
+void *cs_idtab_split(cs_idtab *t, cs_idtab *second);
 /* Makes room for `more` ids more than now; -1 when out of memory. */
 int cs_idtab_grow(cs_idtab *t, size_t more);
 /* Makes sure `more` ids can be added before slots move; -1 when out of memory. */
