@@ -141,6 +141,7 @@ typedef struct {
     size_t scratch_size, scratch_used;
     int scratch_given; /* the store's volumes live at its start, so the store owns it now */
     int32_t *up;     /* rank -> sponsor's rank, -1 root, -2 sponsor not a member */
+    size_t unknown;  /* members whose sponsor is not a member */
     uint32_t *order; /* breadth-first position -> rank */
     int32_t *par;    /* breadth-first position -> the sponsor's position, -1 for a root */
     uint32_t *pos;   /* rank -> breadth-first position, GL_NONE if not reached (when needed) */
@@ -449,6 +450,8 @@ static void pipeline_run(pipeline *P)
 
 /* ---- finishing: members numbered, later rows checked ---- */
 
+static int take_scratch(loader *L);
+
 /* A member's rank from its first row's slot. */
 static uint32_t rank_of(const loader *L, uint32_t slot) { return L->rank ? L->rank[slot] : slot; }
 
@@ -564,9 +567,17 @@ static int finish_resolve(loader *L, size_t parts)
         L->pend_id[x] = H->pend_id[p];
         L->pend_len[x] = H->pend_len[p];
     }
-    long nn = (long)n;
-#pragma omp parallel for schedule(static) if (nn >= 100000)
-    for (long r = 0; r < nn; r++) L->m[r].sp = sp_code(L, L->spref[L->m[r].slot]);
+    /* the id tables are no longer needed: their memory holds the tree stage's arrays, up[] first */
+    if (take_scratch(L) || !(L->up = carve(L, n, sizeof *L->up))) return -1;
+    long nn = (long)n, unknown = 0;
+#pragma omp parallel for schedule(static) reduction(+ : unknown) if (nn >= 100000)
+    for (long r = 0; r < nn; r++) {
+        int32_t sp = sp_code(L, L->spref[L->m[r].slot]);
+        L->m[r].sp = sp;
+        L->up[r] = sp >= -1 ? sp : -2;
+        unknown += sp < -1;
+    }
+    L->unknown = (size_t)unknown;
     gl_errlist R = {0};
     int ret = 0;
     for (const dup_row *d; !ret && (d = next_dup(L, at));) ret = check_dup(L, d, &R);
@@ -621,24 +632,14 @@ oom:
 
 /* ---- stage 4: the sponsor tree ---- */
 
-/* up[rank]: the sponsor's rank, -1 for a root, -2 (and an error) for a sponsor with no row. */
+/* Reports the sponsors with no row (up[rank] is -2 for them: finish_resolve filled up[]). */
 static int link_sponsors(loader *L)
 {
-    L->up = carve(L, L->n, sizeof *L->up);
-    if (!L->up) return -1;
-    for (size_t r = 0; r < L->n; r++) {
-        int32_t sp = L->m[r].sp;
-        if (sp >= -1) {
-            L->up[r] = sp;
-            continue;
-        }
-        uint32_t to = L->pend_rank[-2 - sp];
-        L->up[r] = to == GL_NONE ? -2 : (int32_t)to;
-        if (to == GL_NONE) {
-            char a[SHOW_CAP], b[SHOW_CAP];
-            gl_err_add(&L->err, L->m[r].line, ST_TREE, "unknown sponsor '%s' of member '%s'", show_sponsor(L, sp, b),
-                       show_rank(L, (uint32_t)r, a));
-        }
+    for (size_t r = 0; L->unknown && r < L->n; r++) {
+        if (L->up[r] != -2) continue;
+        char a[SHOW_CAP], b[SHOW_CAP];
+        gl_err_add(&L->err, L->m[r].line, ST_TREE, "unknown sponsor '%s' of member '%s'", show_sponsor(L, L->m[r].sp, b),
+                   show_rank(L, (uint32_t)r, a));
     }
     return 0;
 }
@@ -778,9 +779,9 @@ static int alloc_store(loader *L, cs_genealogy *g, size_t n, size_t np, int fill
     g->line = cs_xmalloc_n(n, sizeof *g->line);
     g->join = cs_xmalloc_n(n, sizeof *g->join);
     g->joined_in_file = cs_xmalloc_n(n, 1);
-    const size_t tree_needs = 5 * (n + 16) * sizeof(uint32_t) + 5 * 64; /* up, order, par, first, kids */
-    if (filled && L->scratch_used == 0 && L->scratch_size > tree_needs + 3 * 64 &&
-        cells <= (L->scratch_size - tree_needs - 3 * 64) / (3 * sizeof(int64_t))) {
+    const size_t tree_needs = 4 * (n + 16) * sizeof(uint32_t) + 5 * 64; /* order, par, first, kids (up is there) */
+    size_t room = L->scratch_size - L->scratch_used;
+    if (filled && room > tree_needs + 3 * 64 && cells <= (room - tree_needs - 3 * 64) / (3 * sizeof(int64_t))) {
         g->pv = carve(L, cells, sizeof *g->pv);
         g->bv = carve(L, cells, sizeof *g->bv);
         g->retail = carve(L, cells, sizeof *g->retail);
@@ -984,7 +985,6 @@ static cs_genealogy *build(loader *L)
     if (gl_order_periods(&L->per, &L->periods, L->period_line, &L->joins, &L->err) ||
         __builtin_mul_overflow(L->n, L->per.n, &cells))
         goto oom;
-    if (take_scratch(L)) goto oom;
     rows_state S = {.fast = L->nlater == 0};
     cs_genealogy *g = calloc(1, sizeof *g);
     S.total = calloc(L->per.n, sizeof *S.total);
