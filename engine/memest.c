@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "money.h"
 #include "payout.h"
 #include "placement.h"
 #include "sim.h"
@@ -162,18 +163,21 @@ static double replica_bytes(const cs_scenario *sc, double n)
     double b = 0, transient = 0;
     b += block(cs, ELEM(cs_sim, parent)) + block(cs, ELEM(cs_sim, type)) + block(cs, ELEM(cs_sim, join));
     b += block(cs, ELEM(cs_sim, quit)) + block(cs, ELEM(cs_sim, propensity)) + block(cs, ELEM(cs_sim, loss));
-    b += block(cs, ELEM(cs_sim, is_new)) + block(cs, ELEM(cs_sim, draw)) + block(cs, ELEM(cs_sim, retail));
+    b += block(cs, ELEM(cs_sim, is_new)) + block(cs, ELEM(cs_sim, retail));
+    b += block(cs, ELEM(cs_sim, live)) + block(cs, ELEM(cs_sim, lparent)); /* the working set's slots */
     b += block(cs, ELEM(cs_sim, expenses));
     if (sc->contacts.on) b += block(cs, ELEM(cs_sim, contacts)) + block(cs, ELEM(cs_sim, degree));
-    /* the sponsor tree, rebuilt for n members every period: child_off, perm, the counting sort's
-     * scratch (2n + 1) and at most n + 1 depths */
+    /* the sponsor tree, rebuilt for n members every period (layout 3: child_off, child, row and
+     * the blocks; counted as the most any layout holds: child_off, perm, the counting sort's
+     * scratch (2n + 1), at most n + 1 depths, and the rows) */
     b += block(n + 1, ELEM(cs_tree, child_off)) + block(n, ELEM(cs_tree, perm)) +
-         block(2 * n + 1, ELEM(cs_tree, scratch)) + block(n + 1, ELEM(cs_tree, level_off));
+         block(2 * n + 1, ELEM(cs_tree, scratch)) + block(n + 1, ELEM(cs_tree, level_off)) + block(n, ELEM(cs_tree, row));
     double rank_name = 0;
     for (size_t k = 0; k < sc->nplans; k++) {
         const cs_plan *p = sc->plans[k];
         b += block(cs, ELEM(cs_sim_plan, gross)) + block(cs, ELEM(cs_sim_plan, retail_profit)) +
-             block(cs, ELEM(cs_sim_plan, purchases)) + block(cs, ELEM(cs_sim_plan, pv)) + block(cs, ELEM(cs_sim_plan, bv));
+             block(cs, ELEM(cs_sim_plan, purchases)) + block(cs, ELEM(cs_sim_plan, pv)) + block(cs, ELEM(cs_sim_plan, title));
+        if (sc->bv_ppm != CS_PPM_ONE) b += block(cs, ELEM(cs_sim_plan, bv)); /* else BV is the PV array */
         b += payout_bytes(p, n, cp, &transient);
         b += placement_bytes(p, n, &transient);
         for (size_t r = 0; r < p->nranks; r++)

@@ -36,6 +36,28 @@ static int needs_src(const cs_plan *p)
     return 0;
 }
 
+/* What a member's recruits add up to, pushed to it in layout 3 (settle_push). */
+typedef struct {
+    int64_t gv;      /* group volume of the recruits not broken away */
+    int32_t nactive; /* active recruits */
+    int32_t sub;     /* highest rank in the recruits' subtrees */
+} settle_acc;
+
+/* Rows of vec that settle_push needs for its accumulators (in vec_width-wide rows). */
+static size_t settle_rows(const cs_payout *po, size_t nrows)
+{
+    const size_t w = po->vec_width * sizeof *po->vec;
+    return (nrows * sizeof(settle_acc) + w - 1) / w;
+}
+
+/* Does the plan have a bottom-up pass that keeps a table for every member in layout 3? */
+static int pulls_by_member(const cs_plan *p)
+{
+    for (size_t b = 0; b < p->nbonuses; b++)
+        if (p->bonuses[b].type == CS_BONUS_STAIRSTEP || p->bonuses[b].type == CS_BONUS_GENERATION) return 1;
+    return 0;
+}
+
 static int has_matrix(const cs_plan *p)
 {
     const cs_bonus *b = cs_plan_placement_bonus(p);
@@ -46,8 +68,11 @@ static int has_matrix(const cs_plan *p)
  * pass is by placement.  Grown by a quarter at least, up to the capacity, as the tree grows. */
 static int alloc_vec(cs_payout *po, const cs_plan *p, const cs_tree *t)
 {
-    /* with a list of recruits (layout 3) a table per member, as for the matrix */
-    size_t need = has_matrix(p) || t->child ? po->cap : t->ring;
+    /* layout 3: a table per member with recruits (level bonuses pushed), or per member (stairstep
+     * and generations pull through the list of recruits), as for the matrix */
+    size_t need = has_matrix(p) || (t->child && pulls_by_member(p)) ? po->cap : t->child ? t->nrows : t->ring;
+    if (t->row && settle_rows(po, t->nrows) > need) need = settle_rows(po, t->nrows); /* settle_push's accumulators */
+    if (need == 0) need = 1;
     if (po->vec && po->vec_rows >= need) return 0;
     size_t rows = po->vec_rows + po->vec_rows / 4 > need ? po->vec_rows + po->vec_rows / 4 : need;
     if (rows > po->cap) rows = po->cap > need ? po->cap : need;
@@ -98,8 +123,10 @@ static int alloc_period(cs_payout *po, const cs_plan *p)
     const size_t m = po->cap;
     const cs_bonus *b = cs_plan_placement_bonus(p);
     int bad = 0;
-    bad |= !(po->amount = cs_big_calloc(m * (p->nbonuses ? p->nbonuses : 1), sizeof *po->amount));
-    bad |= !(po->active = cs_big_calloc(m, 1));
+    /* not zeroed: every pass writes each of its n lines (and the active pass every flag), and
+     * untouched pages of a capacity reserved ahead (the simulator's) then never become resident */
+    bad |= !(po->amount = cs_big_malloc(m * (p->nbonuses ? p->nbonuses : 1), sizeof *po->amount));
+    bad |= !(po->active = cs_big_malloc(m, 1));
     bad |= !(po->rank = cs_big_malloc(m, sizeof *po->rank));
     bad |= !(po->gv = cs_big_malloc(m, sizeof *po->gv));
     if (any_legs(p)) bad |= !(po->submax = cs_big_malloc(m, sizeof *po->submax));
@@ -137,6 +164,16 @@ static int alloc_work(cs_payout *po, const cs_plan *p)
     return bad ? -1 : 0;
 }
 
+/* What members lo .. hi-1 carry when they arrive: no title, nothing carried over. */
+static void start_members(cs_payout *po, size_t lo, size_t hi)
+{
+    for (size_t i = lo; i < hi; i++) po->title[i] = CS_RANK_NONE;
+    if (po->leg_measure) memset(po->leg_measure + 2 * lo, 0, 2 * (hi - lo) * sizeof *po->leg_measure);
+    if (po->carry) memset(po->carry + 2 * lo, 0, 2 * (hi - lo) * sizeof *po->carry);
+    if (po->idle) memset(po->idle + lo, 0, (hi - lo) * sizeof *po->idle);
+    if (po->completed) memset(po->completed + lo, 0, (hi - lo) * sizeof *po->completed);
+}
+
 cs_payout *cs_payout_new(const cs_plan *p, size_t n)
 {
     cs_payout *po = calloc(1, sizeof *po);
@@ -152,14 +189,14 @@ cs_payout *cs_payout_new(const cs_plan *p, size_t n)
         cs_payout_free(po);
         return NULL;
     }
-    for (size_t i = 0; i < m; i++) po->title[i] = CS_RANK_NONE;
+    start_members(po, 0, m);
     return po;
 }
 
-/* One carried array (if the plan has it, a != NULL) grown from `old` to `cap` members of `per`
- * entries, contents kept; new titles are CS_RANK_NONE, anything else 0.  On failure sets *bad
- * and returns a as it was. */
-static void *grow_carried(void *a, size_t size, size_t per, size_t old, size_t cap, int titles, int *bad)
+/* One carried array (if the plan has it, a != NULL) grown to `cap` members of `per` entries, the
+ * first `used` members' entries kept; the others are set when members arrive (start_members).  On
+ * failure sets *bad and returns a as it was. */
+static void *grow_carried(void *a, size_t size, size_t per, size_t used, size_t cap, int *bad)
 {
     if (!a || *bad) return a;
     char *q = cs_big_malloc(per * cap, size);
@@ -167,11 +204,7 @@ static void *grow_carried(void *a, size_t size, size_t per, size_t old, size_t c
         *bad = 1;
         return a;
     }
-    memcpy(q, a, per * old * size);
-    if (titles)
-        for (size_t i = old; i < cap; i++) ((int32_t *)(void *)q)[i] = CS_RANK_NONE;
-    else
-        memset(q + per * old * size, 0, per * (cap - old) * size);
+    memcpy(q, a, per * used * size);
     free(a);
     return q;
 }
@@ -179,18 +212,18 @@ static void *grow_carried(void *a, size_t size, size_t per, size_t old, size_t c
 /* Grows the capacity to cap > po->cap, keeping what is carried across periods. */
 static int grow_to(cs_payout *po, const cs_plan *p, size_t cap)
 {
-    const size_t old = po->cap;
+    const size_t old = po->cap, used = po->n;
     /* Results and scratch are not kept: freed first, so that the peak holds one copy of them; the
      * carried arrays are copied one at a time.  A carried array that did grow before a failure
      * does no harm (it is larger than po->cap). */
     free_period(po);
     int bad = 0;
-#define GROW(f, per, titles) po->f = grow_carried(po->f, sizeof *po->f, per, old, cap, titles, &bad)
-    GROW(title, 1, 1);
-    GROW(leg_measure, 2, 0);
-    GROW(carry, 2, 0);
-    GROW(idle, 1, 0);
-    GROW(completed, 1, 0);
+#define GROW(f, per) po->f = grow_carried(po->f, sizeof *po->f, per, used, cap, &bad)
+    GROW(title, 1);
+    GROW(leg_measure, 2);
+    GROW(carry, 2);
+    GROW(idle, 1);
+    GROW(completed, 1);
 #undef GROW
     if (!bad) {
         po->cap = cap;
@@ -206,13 +239,24 @@ int cs_payout_resize(cs_payout *po, const cs_plan *p, size_t n)
     if (n < po->n) return -1;
     /* twice the capacity at least: each growth reallocates (and faults in) every array */
     if (n > po->cap && grow_to(po, p, 2 * po->cap > n ? 2 * po->cap : n)) return -1;
-    po->n = n; /* members po->n .. n-1 were never used: they hold the initial state */
+    start_members(po, po->n, n);
+    po->n = n;
     return 0;
 }
 
 int cs_payout_reserve(cs_payout *po, const cs_plan *p, size_t cap)
 {
     return cap > po->cap ? grow_to(po, p, cap) : 0;
+}
+
+int cs_payout_compact(cs_payout *po, const cs_plan *p, const uint8_t *keep)
+{
+    if (p->placement.kind != CS_PTREE_NONE) return -1;
+    size_t m = 0;
+    for (size_t j = 0; j < po->n; j++)
+        if (keep[j]) po->title[m++] = po->title[j];
+    po->n = m;
+    return 0;
 }
 
 void cs_payout_free(cs_payout *po)
@@ -227,6 +271,12 @@ void cs_payout_free(cs_payout *po)
     free(po->completed);
     free(po);
 }
+
+/* Is a stop requested (cs_payout.stop)?  Relaxed: the flag carries no data. */
+static int halted(const cs_payout *po) { return po->stop && atomic_load_explicit(po->stop, memory_order_relaxed); }
+
+/* In a pass's loop over positions from hi-1 down: time to look at the stop flag? */
+#define STOP_CHECK(po, hi, i) ((((hi) - (i)) & (CS_PAYOUT_STOP_EVERY - 1)) == 0 && halted(po))
 
 static int overflow(cs_diags *d, const cs_bonus *b)
 {
@@ -311,18 +361,27 @@ static inline void put(const pass *ps, size_t i, int64_t x)
 
 /* ---- ranks ----------------------------------------------------------------------------------- */
 
-/* What a member's rank rules look at, gathered in one pass over its recruits. */
+/* What a member's rank rules look at, gathered in one pass over its recruits (the legs only when
+ * a rule needs them). */
 typedef struct {
     int64_t pv, gv;
     int32_t nactive;
+    int32_t sub;       /* the highest rank in the recruits' subtrees (when a rank has leg rules) */
+    int legs_counted;  /* legs_at_least is filled */
     int32_t legs_at_least[CS_MAX_RANKS + 1]; /* [r]: recruits whose subtree holds rank >= r */
 } rank_facts;
 
-static int rank_holds(const cs_rank *rk, const pass *ps, size_t i, const rank_facts *f)
+static void count_legs(const pass *ps, size_t i, size_t nranks, rank_facts *f);
+
+static int rank_holds(const cs_rank *rk, const pass *ps, size_t i, rank_facts *f)
 {
     if (f->pv < rk->pv || f->nactive < rk->active_frontline || f->gv < rk->gv) return 0;
-    for (size_t l = 0; l < rk->nlegs; l++)
+    for (size_t l = 0; l < rk->nlegs; l++) {
+        if (rk->legs[l].count <= 0) continue;
+        if (f->sub < rk->legs[l].rank) return 0; /* no recruit's subtree holds the rank */
+        if (!f->legs_counted) count_legs(ps, i, ps->p->nranks, f), f->legs_counted = 1;
         if (f->legs_at_least[rk->legs[l].rank] < rk->legs[l].count) return 0;
+    }
     if (rk->gv > 0 && rk->max_leg_ppm > 0) {
         /* in millionths, so that "at most s of G" needs no rounding */
         i128 cap = (i128)rk->max_leg_ppm * rk->gv, q = (i128)f->pv * CS_PPM_ONE;
@@ -360,6 +419,7 @@ static int settle_range(void *vp, size_t lo, size_t hi)
     int32_t *submax = po->submax; /* NULL when no rank counts legs */
     rank_facts f;
     for (size_t i = hi; i-- > lo;) {
+        if (STOP_CHECK(po, hi, i)) return 1;
         int64_t gv = ps->pv[i]; /* read before gv[i] is written: with perm they are the same array */
         int32_t nactive = 0, sub = CS_RANK_NONE;
         for (uint32_t k = off[i]; k < off[i + 1]; k++) {
@@ -370,8 +430,7 @@ static int settle_range(void *vp, size_t lo, size_t hi)
         }
         int32_t rank = CS_RANK_NONE;
         if (ps->active[i]) {
-            f.pv = ps->pv[i], f.gv = gv, f.nactive = nactive;
-            if (submax) count_legs(ps, i, p->nranks, &f);
+            f.pv = ps->pv[i], f.gv = gv, f.nactive = nactive, f.sub = sub, f.legs_counted = 0;
             for (int32_t r = (int32_t)p->nranks - 1; r >= 0; r--)
                 if (rank_holds(&p->ranks[r], ps, i, &f)) {
                     rank = r;
@@ -389,6 +448,82 @@ static int settle_range(void *vp, size_t lo, size_t hi)
     return 0;
 }
 
+/* settle_range in layout 3, pushed block by block (tree.h, level_push): each member is settled
+ * from what its recruits pushed to it (kept in vec, which the bonuses use afterwards), then adds
+ * its group volume, activity and subtree rank to its sponsor's.  The recruits themselves are read
+ * only by a rank rule that needs them (legs, or the share of the largest leg), and only after the
+ * cheap tests pass. */
+static int settle_push_range(void *vp, size_t lo, size_t hi)
+{
+    const pass *ps = vp;
+    cs_payout *po = ps->po;
+    const cs_plan *p = ps->p;
+    const cs_tree *t = ps->t;
+    const int32_t *parent = t->parent, *row = t->row;
+    int32_t *submax = po->submax; /* NULL when no rank counts legs */
+    settle_acc *acc = (settle_acc *)(void *)po->vec;
+    rank_facts f;
+    {
+        for (size_t c = lo; c < hi; c++) {
+            if ((c & (CS_PAYOUT_STOP_EVERY - 1)) == 0 && halted(po)) return 1;
+            const int32_t rc = row[c], pa = parent[c];
+            const settle_acc a = rc >= 0 ? acc[rc] : (settle_acc){0, 0, CS_RANK_NONE};
+            const int64_t gv = ps->pv[c] + a.gv;
+            int32_t rank = CS_RANK_NONE;
+            if (ps->active[c]) {
+                f.pv = ps->pv[c], f.gv = gv, f.nactive = a.nactive, f.sub = a.sub, f.legs_counted = 0;
+                for (int32_t r = (int32_t)p->nranks - 1; r >= 0; r--)
+                    if (rank_holds(&p->ranks[r], ps, c, &f)) {
+                        rank = r;
+                        break;
+                    }
+            }
+            ps->gv[c] = gv;
+            ps->rank[c] = rank;
+            const int32_t sub = rank > a.sub ? rank : a.sub;
+            if (submax) submax[c] = sub;
+            if (pa < 0) continue;
+            settle_acc *up = &acc[row[pa]];
+            up->gv += rank >= ps->broken_at ? 0 : gv;
+            up->nactive += ps->active[c];
+            if (sub > up->sub) up->sub = sub;
+        }
+    }
+    return 0;
+}
+
+/* Calls fn on the blocks of a layout-3 tree from the last (tree.h).  A large block is shared
+ * between the threads, cut where the sponsor changes, so that no two threads push to one sponsor;
+ * what a member receives is a sum (or a maximum), so the result does not depend on the cut.
+ * Returns the OR of fn's results; stops after a block that failed. */
+static int push_blocks(const cs_tree *t, cs_range_fn fn, void *ctx)
+{
+    int err = 0;
+    for (size_t b = t->nblocks; b-- > 0 && !err;) {
+        const size_t lo = t->block_off[b], hi = t->block_off[b + 1];
+        if (hi - lo < CS_TREE_PAR_MIN || omp_get_max_threads() == 1) {
+            err |= fn(ctx, lo, hi);
+            continue;
+        }
+#pragma omp parallel reduction(| : err)
+        {
+            const size_t nt = (size_t)omp_get_num_threads(), id = (size_t)omp_get_thread_num();
+            size_t a = lo + (hi - lo) * id / nt, z = lo + (hi - lo) * (id + 1) / nt;
+            while (a > lo && a < hi && t->parent[a] == t->parent[a - 1]) a++;
+            while (z > lo && z < hi && t->parent[z] == t->parent[z - 1]) z++;
+            if (a < z) err |= fn(ctx, a, z);
+        }
+    }
+    return err;
+}
+
+static int settle_push(const pass *ps)
+{
+    settle_acc *acc = (settle_acc *)(void *)ps->po->vec;
+    for (size_t r = 0; r < ps->t->nrows; r++) acc[r] = (settle_acc){0, 0, CS_RANK_NONE};
+    return push_blocks(ps->t, settle_push_range, (void *)ps);
+}
+
 /* ---- bonuses paid by level (unilevel, fast start, enrolment, matching) ----------------------- */
 
 /* vec[i*K + k] = the amount at sources k+1 levels below i, where a member takes a level when
@@ -396,22 +531,23 @@ static int settle_range(void *vp, size_t lo, size_t hi)
  * its own levels.  A recruit that takes a level shifts its table down by one; one that does not
  * adds it as it is (branch-free: vc[l - t]).  Inlined for each small K so that the loops over
  * levels unroll. */
-static inline __attribute__((always_inline)) int level_sweep(const pass *ps, size_t lo, size_t hi, const size_t K,
-                                                             const int LIST)
+static inline __attribute__((always_inline)) int level_sweep(const pass *ps, size_t lo, size_t hi, const size_t K)
 {
     const uint32_t *off = ps->t->child_off;
-    const int32_t *ch = LIST ? ps->t->child : NULL;
+    const int32_t *ch = NULL; /* layouts 1 and 2: recruits are consecutive positions */
     const int64_t *src = ps->src;
     const uint8_t *active = ps->active, *is_new = ps->is_new;
     int64_t *vec = ps->po->vec;
     if (hi <= lo) return 0;
     ring rg = ring_at(ps, hi - 1);
     for (size_t i = hi; i-- > lo; i > lo ? ring_down(&rg, off, i) : (void)0) {
+        if (STOP_CHECK(ps->po, hi, i)) return 1;
         int64_t *v = vec + rg.si * K;
         for (size_t l = 0; l < K; l++) v[l] = 0;
         for (uint32_t k = off[i], sc = (uint32_t)rg.sc; k < off[i + 1]; k++, sc = (uint32_t)ring_next(&rg, sc)) {
-            const size_t c = ch ? (size_t)ch[k] : k, tk = ps->take_all ? 1 : active[c];
+            const size_t c = ch ? (size_t)ch[k] : k;
             const int64_t s = !is_new ? src[c] : !is_new[c] ? 0 : src ? src[c] : ps->each;
+            const size_t tk = ps->take_all ? 1 : active[c];
             const int64_t *vc = vec + (ch ? c : sc) * K;
             v[0] += s + vc[0] * (int64_t)(1 - tk);
             for (size_t l = 1; l < K; l++) v[l] += vc[l - tk];
@@ -436,28 +572,89 @@ static inline __attribute__((always_inline)) int level_sweep(const pass *ps, siz
     return 0;
 }
 
-/* Specialised for each small K and for the layout (a list of recruits or consecutive ones), so
- * that the loops over levels unroll and the recruit loop has no test of the layout. */
-#define LEVELS(LIST) \
+/* The same tables in layout 3, pushed block by block (tree.h): T[j] (row t->row[j] of vec) is the
+ * sum over j's recruits c of c's source at level 0 and T[c] shifted down one level when c takes
+ * one (as v above).  When a block comes, the tables of its members are complete (their recruits
+ * are in later blocks); each member is paid from its table, then adds its source and table to its
+ * sponsor's.  A member without recruits has no table (all zero): it adds only its source. */
+static inline __attribute__((always_inline)) int level_push(const pass *ps, size_t lo, size_t hi, const size_t K)
+{
+    const cs_tree *t = ps->t;
+    const int32_t *parent = t->parent, *row = t->row;
+    const int64_t *src = ps->src;
+    const uint8_t *active = ps->active, *is_new = ps->is_new;
+    int64_t *vec = ps->po->vec;
+    {
+        for (size_t c = lo; c < hi; c++) {
+            if ((c & (CS_PAYOUT_STOP_EVERY - 1)) == 0 && halted(ps->po)) return 1;
+            const int64_t s = !is_new ? src[c] : !is_new[c] ? 0 : src ? src[c] : ps->each;
+            const int32_t p = parent[c], rc = row[c];
+            if (rc < 0) { /* no recruits: paid nothing, adds its source */
+                put(ps, c, 0);
+                if (p >= 0) vec[(size_t)row[p] * K] += s;
+                continue;
+            }
+            const int64_t *v = vec + (size_t)rc * K;
+            int64_t a = 0;
+            if (active[c]) {
+                const int32_t *rate = ps->b->levels.ppm + CS_ROW(ps->rank[c]) * K;
+                if (ps->narrow) {
+                    int64_t x = 0;
+                    for (size_t l = 0; l < K; l++) x += (int64_t)rate[l] * v[l];
+                    a = (x + CS_PPM_ONE / 2) / CS_PPM_ONE;
+                } else {
+                    i128 x = 0;
+                    for (size_t l = 0; l < K; l++) x += (i128)rate[l] * v[l];
+                    if (x && (a = cs_round_micro(x)) < 0) return -1;
+                }
+            }
+            put(ps, c, a);
+            if (p < 0) continue;
+            int64_t *vp = vec + (size_t)row[p] * K;
+            const size_t tk = ps->take_all ? 1 : active[c];
+            vp[0] += s + v[0] * (int64_t)(1 - tk);
+            for (size_t l = 1; l < K; l++) vp[l] += v[l - tk];
+        }
+    }
+    return 0;
+}
+
+/* Specialised for each small K, so that the loops over levels unroll. */
+#define LEVELS(CALL) \
     switch (ps->b->levels.nlevels) { \
-    case 1: return level_sweep(ps, lo, hi, 1, LIST); \
-    case 2: return level_sweep(ps, lo, hi, 2, LIST); \
-    case 3: return level_sweep(ps, lo, hi, 3, LIST); \
-    case 4: return level_sweep(ps, lo, hi, 4, LIST); \
-    case 5: return level_sweep(ps, lo, hi, 5, LIST); \
-    case 6: return level_sweep(ps, lo, hi, 6, LIST); \
-    case 7: return level_sweep(ps, lo, hi, 7, LIST); \
-    case 8: return level_sweep(ps, lo, hi, 8, LIST); \
-    default: return level_sweep(ps, lo, hi, (size_t)ps->b->levels.nlevels, LIST); \
+    case 1: return CALL(1); \
+    case 2: return CALL(2); \
+    case 3: return CALL(3); \
+    case 4: return CALL(4); \
+    case 5: return CALL(5); \
+    case 6: return CALL(6); \
+    case 7: return CALL(7); \
+    case 8: return CALL(8); \
+    default: return CALL((size_t)ps->b->levels.nlevels); \
     }
 
 static int levels_range(void *vp, size_t lo, size_t hi)
 {
     const pass *ps = vp;
-    if (ps->t->child) LEVELS(1)
-    LEVELS(0)
+#define SWEEP(K) level_sweep(ps, lo, hi, K)
+    LEVELS(SWEEP)
+#undef SWEEP
+}
+
+static int levels_push_range(void *vp, size_t lo, size_t hi)
+{
+    const pass *ps = vp;
+#define PUSH(K) level_push(ps, lo, hi, K)
+    LEVELS(PUSH)
+#undef PUSH
 }
 #undef LEVELS
+
+static int levels_pushed(const pass *ps)
+{
+    memset(ps->po->vec, 0, ps->t->nrows * (size_t)ps->b->levels.nlevels * sizeof *ps->po->vec);
+    return push_blocks(ps->t, levels_push_range, (void *)ps);
+}
 
 /* `total` is the sum of the sources: every level amount is at most that, and every rate at most
  * 100%. */
@@ -465,7 +662,8 @@ static int pay_levels(pass *ps, int64_t total, cs_diags *d)
 {
     ps->narrow = total <= INT64_MAX / CS_PPM_ONE - 1;
     ps->take_all = ps->b->compression == CS_COMPRESS_NONE;
-    return cs_tree_bottom_up(ps->t, levels_range, ps) ? overflow(d, ps->b) : 0;
+    int rc = ps->t->row ? levels_pushed(ps) : cs_tree_bottom_up(ps->t, levels_range, ps);
+    return rc ? halted(ps->po) ? 1 : overflow(d, ps->b) : 0;
 }
 
 /* Sum of what new members are sources of (per_member[i], or `each`), checked to fit. */
@@ -519,6 +717,7 @@ static int stairstep_range(void *vp, size_t lo, size_t hi)
     if (hi <= lo) return 0;
     ring rg = ring_at(ps, hi - 1);
     for (size_t i = hi; i-- > lo; i > lo ? ring_down(&rg, off, i) : (void)0) {
+        if (STOP_CHECK(ps->po, hi, i)) return 1;
         memset(sum, 0, R * sizeof *sum);
         for (uint32_t k = off[i], sc = (uint32_t)rg.sc; k < off[i + 1]; k++, sc = (uint32_t)ring_next(&rg, sc)) {
             const size_t c = ch ? (size_t)ch[k] : k;
@@ -556,6 +755,7 @@ static int generations_range(void *vp, size_t lo, size_t hi)
     if (hi <= lo) return 0;
     ring rg = ring_at(ps, hi - 1);
     for (size_t i = hi; i-- > lo; i > lo ? ring_down(&rg, off, i) : (void)0) {
+        if (STOP_CHECK(ps->po, hi, i)) return 1;
         memset(sum, 0, G * sizeof *sum);
         int64_t group = ps->bv[i];
         for (uint32_t k = off[i], sc = (uint32_t)rg.sc; k < off[i + 1]; k++, sc = (uint32_t)ring_next(&rg, sc)) {
@@ -799,8 +999,8 @@ static int pay_bonus(cs_payout *po, const cs_plan *p, size_t b, pass ps, const c
         ps.src = po->src;
         ps.is_new = NULL;
         return pay_levels(&ps, total, d);
-    case CS_BONUS_STAIRSTEP: return cs_tree_bottom_up(ps.t, stairstep_range, &ps) ? overflow(d, bo) : 0;
-    case CS_BONUS_GENERATION: return cs_tree_bottom_up(ps.t, generations_range, &ps) ? overflow(d, bo) : 0;
+    case CS_BONUS_STAIRSTEP: return cs_tree_bottom_up(ps.t, stairstep_range, &ps) ? halted(po) ? 1 : overflow(d, bo) : 0;
+    case CS_BONUS_GENERATION: return cs_tree_bottom_up(ps.t, generations_range, &ps) ? halted(po) ? 1 : overflow(d, bo) : 0;
     case CS_BONUS_RANK_ADVANCE: return pay_advancement(po, bo, n, out, d);
     case CS_BONUS_POOL: return pay_pool(po, bo, in, n, po->company_bv, out, d);
     case CS_BONUS_BINARY: return cs_binary_pay(po, p, bo, ps.t, in, out) ? overflow(d, bo) : 0;
@@ -875,11 +1075,17 @@ int cs_payout_period(cs_payout *po, const cs_plan *p, const cs_tree *t, const cs
         ps.rank = po->wrank;
         ps.is_new = is_new ? wnew : NULL;
     }
-    cs_tree_bottom_up(t, settle_range, &ps);
-    for (size_t b = 0; b < p->nbonuses; b++)
-        if (pay_bonus(po, p, b, ps, in, d)) return -1;
+    /* the stop flag: before and after each pass (and inside the long ones); whatever rc a pass
+     * returns once the flag is set, the period is abandoned */
+    if (halted(po) || (t->row ? settle_push(&ps) : cs_tree_bottom_up(t, settle_range, &ps)) || halted(po)) return 1;
+    for (size_t b = 0; b < p->nbonuses; b++) {
+        int rc = pay_bonus(po, p, b, ps, in, d);
+        if (halted(po)) return 1;
+        if (rc) return -1;
+    }
     if (p->placement.kind == CS_PTREE_BINARY && !cs_plan_placement_bonus(p) && cs_binary_measure(po, p, in))
         return overflow(d, NULL);
+    if (halted(po)) return 1;
     po->company_paid = 0;
     for (size_t b = 0; b < p->nbonuses; b++) {
         if (checked_sum(po->amount + b * n, n, &po->bonus_total[b])) return overflow(d, &p->bonuses[b]);
@@ -887,8 +1093,10 @@ int cs_payout_period(cs_payout *po, const cs_plan *p, const cs_tree *t, const cs
             __builtin_add_overflow(po->company_paid, po->bonus_total[b], &po->company_paid))
             return overflow(d, &p->bonuses[b]);
     }
+    if (halted(po)) return 1;
     if (p->payout_cap_ppm >= 0 && po->company_paid > 0) {
         if (apply_cap(po, p, in, d)) return -1;
+        if (halted(po)) return 1;
         for (size_t b = 0; b < p->nbonuses; b++) /* capped lines: the totals again, from the lines */
             if (checked_sum(po->amount + b * n, n, &po->bonus_total[b])) return overflow(d, &p->bonuses[b]);
     }

@@ -14,6 +14,7 @@
 #ifndef COMPSIM_PAYOUT_H
 #define COMPSIM_PAYOUT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,10 @@ typedef struct {
 typedef struct {
     size_t n, nbonuses;
     size_t cap;           /* members the arrays have room for (cs_payout_resize) */
+    /* NULL (cs_payout_new), or a flag (set from a signal handler) that cs_payout_period reads
+     * between its passes and every CS_PAYOUT_STOP_EVERY members within one: once it is set the
+     * period is abandoned (see cs_payout_period) */
+    const atomic_int *stop;
     /* results of the last period */
     int64_t *amount;      /* nbonuses * n: amount[b * n + i], cents */
     int64_t *bonus_total; /* nbonuses: sum of each bonus's lines */
@@ -103,8 +108,22 @@ int cs_payout_resize(cs_payout *po, const cs_plan *p, size_t n);
  * carries, and scratch if memory allows; the last results are lost). */
 int cs_payout_reserve(cs_payout *po, const cs_plan *p, size_t cap);
 
+/* For a membership whose working set shrinks (the simulator drops the members whose whole subtree
+ * has left the network, who are paid nothing and change nothing, ever again): keeps the members
+ * j < po->n with keep[j] != 0, in their order, as members 0..m-1, moving what they carry across
+ * periods (titles) with them, and sets po->n = m.  The last period's results are not kept.  Not
+ * for plans with a placement section, whose placement tree refers to members by index: returns
+ * -1 for those (po unchanged), else 0. */
+int cs_payout_compact(cs_payout *po, const cs_plan *p, const uint8_t *keep);
+
 /* Computes one period.  Returns 0, or -1 with an error in `d` when an amount does not fit
- * (money overflow) or memory runs out. */
+ * (money overflow) or memory runs out, or 1 (no message) when po->stop was found set: the
+ * period is then half computed (results, totals and what is carried across periods may be
+ * partly updated, titles are not), and po is good only to be freed. */
 int cs_payout_period(cs_payout *po, const cs_plan *p, const cs_tree *t, const cs_period_input *in, cs_diags *d);
+
+/* How often a pass over the members looks at po->stop: 10^7 members take 1-4 s for a whole
+ * period, so one look per 2^16 members costs nothing and answers within milliseconds. */
+#define CS_PAYOUT_STOP_EVERY 65536
 
 #endif

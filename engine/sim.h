@@ -5,6 +5,14 @@
  * costs, attrition.  Members live in flat arrays in join order, so parent[i] < i and the payout
  * engine's bottom-up passes apply directly; nothing walks the tree per member.
  *
+ * The working set: each period's work (recruitment, purchases, the payouts, costs, attrition)
+ * runs over the members in the *working set* only, held in slots 0..nlive-1 in join order:
+ * every member in the network, and every one who left but has someone in the network below
+ * (whose place in the tree still matters to the payout).  A member whose whole subtree has left
+ * is dropped from it at the end of the period: with no volume, no rank and no one below, such a
+ * member is paid nothing and changes no one's pay, now or later (every bonus passes zero up
+ * through it), so dropping it changes no result.  Plans with a placement tree keep everyone.
+ *
  * Optional parts, each in its own file: recruitment through a contact network (sim_contacts.h:
  * a count of contacts not asked yet per member, no graph), and a placement tree per binary or
  * matrix plan, filled each period in join order (sim_place.h).
@@ -60,11 +68,12 @@ typedef struct {
 
 /* One plan's view of the members. */
 typedef struct {
-    cs_payout *po;          /* sized for cap members; po->n is set to n before each period */
+    cs_payout *po;          /* by slot, sized for cap; po->n is set to nlive before each period */
     int64_t *gross;         /* cap: company-paid commissions, all periods, cents */
     int64_t *retail_profit; /* cap: the plan's retail-profit lines, cents */
     int64_t *purchases;     /* cap: own orders, cents (1 PV costs 1 currency unit) */
-    int64_t *pv, *bv;       /* cap: this period's volumes under this plan (scratch) */
+    int64_t *pv, *bv;       /* by slot: this period's volumes under this plan (scratch); bv is pv when BV = PV */
+    int32_t *title;         /* cap: highest paid-as rank so far, CS_RANK_NONE if none (by member) */
     cs_sim_plan_period *period; /* periods */
     cs_placement *place;    /* binary and matrix plans: the placement tree (sim_place.h); else NULL */
     cs_placement_index pix; /* its snapshot after the period's placements */
@@ -79,15 +88,20 @@ typedef struct {
     uint64_t seed, replica;
     gsl_rng *rng;
     size_t n, cap;          /* members so far; allocated */
+    void *arena;            /* one block holding every per-member array below and the plans' (but the y_*) */
     int32_t *parent;        /* n: sponsor (< i) or -1 for a founder */
     uint8_t *type;          /* n: cs_member_type */
     uint16_t *join;         /* n: period joined (founders: 1) */
     uint16_t *quit;         /* n: last period in the network, 0 while still in */
     float *propensity;      /* n: recruiting propensity, mean 1 */
     uint8_t *loss;          /* n: net income of the last period (reference plan, no sign-up fee) < 0 */
-    uint8_t *is_new;        /* n: joined this period (scratch) */
-    int64_t *draw;          /* n: this period's order before any plan's minimum, hundredths (scratch) */
-    int64_t *retail;        /* n: this period's retail sales, cents (scratch) */
+    /* the working set (see the top of this file), by slot */
+    size_t nlive;           /* slots in use */
+    int32_t *live;          /* nlive: the member in each slot, increasing */
+    int32_t *lparent;       /* nlive: the slot of the member's sponsor, or -1 (the payout's tree) */
+    int keep_all;           /* a plan has a placement tree: nobody leaves the working set */
+    uint8_t *is_new;        /* nlive: joined this period (scratch) */
+    int64_t *retail;        /* nlive: this period's retail sales, cents (scratch) */
     int64_t *expenses;      /* n: business expenses, all periods, cents */
     uint32_t *contacts;     /* n: contacts not asked yet (contact recruitment; else NULL) */
     uint32_t *degree;       /* n: contacts in all, the sponsor included (contact recruitment; else NULL) */
@@ -97,7 +111,8 @@ typedef struct {
     cs_sim_plan *plan;      /* sc->nplans */
     cs_tree tree;           /* the sponsor tree as the payout reads it, updated as it grows */
     const atomic_int *stop; /* NULL, or a flag (set from a signal handler) that cs_sim_run reads
-                               between periods; cs_sim_new leaves it NULL */
+                               between periods and the payout between its passes; cs_sim_new leaves it NULL */
+    double log_median[CS_MEMBER_NTYPES][3]; /* log of each type's pv, retail, expenses median (drawn often) */
     FILE *years;            /* NULL, or where member_years.csv rows go as each year closes */
 } cs_sim;
 
@@ -124,6 +139,10 @@ int cs_sim_periods_per_year(const cs_sim *s, size_t k);
  * period.  Returns 0, or -1 when out of memory. */
 int cs_sim_track_years(cs_sim *s, FILE *f);
 extern const char cs_sim_years_header[];
+
+/* The slot of member i in the working set, or -1 when it has left it (a linear search: for tests
+ * and checks). */
+int64_t cs_sim_slot(const cs_sim *s, size_t i);
 
 /* Member i's id in outputs and genealogy exports: "m" and its join-order number from 1. */
 void cs_sim_member_id(char *buf, size_t size, size_t i);

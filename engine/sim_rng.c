@@ -8,9 +8,9 @@
 
 #include <string.h>
 
-typedef struct {
-    uint64_t s[4];
-} xoshiro_state;
+#include "sim_rng.h"
+
+typedef cs_xoshiro_state xoshiro_state; /* sim_rng.h's inline draws read the same state */
 
 static uint64_t splitmix64(uint64_t *x)
 {

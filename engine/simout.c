@@ -112,7 +112,7 @@ static void member_rows(const cs_sim *s, FILE *f)
                     cs_member_type_name((cs_member_type)s->type[i]), s->join[i]);
             if (s->quit[i]) fprintf(f, "%d", s->quit[i]);
             fputc(',', f);
-            int32_t title = pl->po->title[i];
+            int32_t title = pl->title[i];
             if (title != CS_RANK_NONE) cs_csv_put(f, p->ranks[title].name);
             fputc(',', f);
             put_cents(f, pl->gross[i]);

@@ -14,12 +14,26 @@ static int reserve(cs_tree *t, size_t n)
     if (t->child_off && n <= t->cap) return 0;
     size_t cap = t->cap + t->cap / 4 > n ? t->cap + t->cap / 4 : n;
     if (cap >= INT32_MAX) cap = n;
-    free(t->child_off), free(t->perm), free(t->child), free(t->scratch);
-    t->perm = t->child = NULL;
+    free(t->child_off), free(t->perm), free(t->child), free(t->scratch), free(t->row);
+    t->perm = t->child = t->row = NULL;
     t->scratch = NULL;
     t->cap = cap;
     t->child_off = cs_big_malloc(cap + 1, sizeof *t->child_off);
     return t->child_off ? 0 : -1;
+}
+
+int cs_tree_reserve(cs_tree *t, size_t cap)
+{
+    if (cap <= t->cap && t->child_off) return 0;
+    free(t->child_off), free(t->perm), free(t->child), free(t->scratch), free(t->row);
+    t->child_off = NULL, t->perm = t->child = t->row = NULL, t->scratch = NULL;
+    t->cap = cap;
+    t->n = 0;
+    if (!(t->child_off = cs_big_malloc(cap + 1, sizeof *t->child_off))) {
+        cs_tree_free(t);
+        return -1;
+    }
+    return 0;
 }
 
 /* *a (perm or child) with t->cap entries, or freed when not wanted. */
@@ -82,6 +96,51 @@ static int find_levels(cs_tree *t, size_t nroots)
     return 0;
 }
 
+static void no_blocks(cs_tree *t)
+{
+    free(t->block_off), free(t->row);
+    t->block_off = NULL, t->row = NULL;
+    t->nblocks = t->nrows = 0;
+}
+
+/* Does member i start a new block, the current one starting at `start` with `top` the highest
+ * sponsor in it so far (-1: none)?  Yes when its sponsor is in the block, or lower than one
+ * before it (tree.h). */
+static int new_block(const int32_t *parent, size_t i, size_t start, int32_t top)
+{
+    return i == 0 || (parent[i] >= 0 && ((size_t)parent[i] >= start || parent[i] < top));
+}
+
+/* Layout 3's blocks and table rows (tree.h), in one pass each. */
+static int blocks(cs_tree *t)
+{
+    const size_t n = t->n;
+    const int32_t *parent = t->parent;
+    if (!t->row && !(t->row = cs_big_malloc(t->cap ? t->cap : 1, sizeof *t->row))) return -1;
+    for (int pass = 0; pass < 2; pass++) { /* count, then fill */
+        size_t nb = 0, start = 0;
+        int32_t top = -1;
+        for (size_t i = 0; i < n; i++) {
+            if (new_block(parent, i, start, top)) {
+                if (pass) t->block_off[nb] = (uint32_t)i;
+                nb++, start = i, top = -1;
+            }
+            if (parent[i] > top) top = parent[i];
+        }
+        if (!pass) {
+            free(t->block_off);
+            if (!(t->block_off = malloc((nb + 1) * sizeof *t->block_off))) return -1;
+        } else {
+            t->block_off[nb] = (uint32_t)n;
+            t->nblocks = nb;
+        }
+    }
+    size_t r = 0;
+    for (size_t i = 0; i < n; i++) t->row[i] = t->child_off[i] < t->child_off[i + 1] ? (int32_t)r++ : -1;
+    t->nrows = r;
+    return 0;
+}
+
 /* The members are in breadth-first order exactly when the roots come first and sponsors never
  * decrease after them: then every member's recruits are consecutive, in index order, and come in
  * the order of their sponsors. */
@@ -111,6 +170,7 @@ static int build(cs_tree *t, size_t n, const int32_t *parent, cs_tree_order orde
         if (want(&t->perm, 0, 0) || want(&t->child, 0, 0)) return -1;
         free(t->scratch);
         t->scratch = NULL;
+        no_blocks(t);
         size_t i = nroots;
         for (size_t j = 0; j <= n; j++) {
             while (i < n && (size_t)parent[i] < j) i++;
@@ -139,7 +199,7 @@ static int build(cs_tree *t, size_t n, const int32_t *parent, cs_tree_order orde
         t->ring = n ? n : 1;
         free(t->scratch);
         t->scratch = NULL;
-        return want(&t->perm, 0, 0);
+        return want(&t->perm, 0, 0) || blocks(t) ? -1 : 0;
     }
     /* Layout 2: a breadth-first walk lists each position's recruits in the order of the positions. */
     uint32_t *pos_off = t->scratch ? t->scratch : cs_big_malloc(t->cap + 1, sizeof *pos_off);
@@ -162,6 +222,7 @@ static int build(cs_tree *t, size_t n, const int32_t *parent, cs_tree_order orde
     t->scratch = t->child_off; /* the counts: the next rebuild's positions array */
     t->child_off = pos_off;
     want(&t->child, 0, 0);
+    no_blocks(t);
     return find_levels(t, nroots);
 }
 
@@ -187,6 +248,8 @@ int cs_tree_init(cs_tree *t, size_t n, const int32_t *parent)
 
 void cs_tree_free(cs_tree *t)
 {
+    free(t->block_off);
+    free(t->row);
     free(t->child_off);
     free(t->perm);
     free(t->child);

@@ -21,6 +21,16 @@
  * depend only on deeper members, so one depth can be shared between threads; in layout 3
  * (nlevels = 0) the passes run on one thread.
  *
+ * Layout 3 also cuts the positions into *blocks*, consecutive ranges [block_off[b],
+ * block_off[b+1]) with no sponsor inside their own block and sponsors that never decrease within
+ * it (roots aside); greedily: a block ends where a member's sponsor is in it or below the one
+ * before.  In a simulation, a block is the members who joined in one period.  A pass can then push
+ * each member's table to its sponsor block by block from the last: every member is complete when
+ * its block comes, the members of a block are read in order, and their sponsors' tables are
+ * written in increasing order, where pulling the recruits through child[] reads one scattered
+ * stream per block; and a block cut where the sponsor changes gives each thread sponsors of its
+ * own.  Only members with recruits need a table: row[j] numbers them (-1 for the others).
+ *
  *   member (join order)   0   1   2   3   4   5            0         depth 0: position 0
  *   parent               -1   0   0   1   2   1          /   \       depth 1: positions 1 2
  *   position (layout 2)   0   1   2   3   5   4         1     2     depth 2: positions 3 4 5
@@ -45,6 +55,10 @@ typedef struct {
                             * a bottom-up pass whose per-member tables are needed only by the sponsor
                             * can keep them in `ring` slots, position j in slot j % ring (live tables
                             * never share one).  Layout 3: n (one slot per member) */
+    size_t nblocks;        /* layout 3: blocks (see above), else 0 */
+    uint32_t *block_off;   /* owned: layout 3: nblocks+1 entries, else NULL */
+    int32_t *row;          /* owned: layout 3: n entries, the table row of a member with recruits or -1, else NULL */
+    size_t nrows;          /* layout 3: members with recruits */
     size_t cap;            /* members the arrays have room for (cs_tree_update) */
     uint32_t *scratch;     /* layout 2 after cs_tree_update: cap+1 entries kept for the next rebuild, else NULL */
 } cs_tree;
@@ -70,6 +84,12 @@ int cs_tree_init(cs_tree *t, size_t n, const int32_t *parent);
  * 8 bytes per member more for a moment, 4 of which are kept in t->scratch for the next rebuild.
  * Returns 0, or -1 as cs_tree_init (t is then empty, and still to be freed). */
 int cs_tree_update(cs_tree *t, size_t n, const int32_t *parent);
+
+/* Makes room for `cap` members in a tree (from cs_tree_init or a zeroed cs_tree) that will grow
+ * (the simulator's), so that its rebuilds up to that size never reallocate: the arrays are
+ * allocated ahead on huge pages and only the part in use becomes resident.  Keeps nothing of the
+ * tree (rebuild it before use).  Returns 0, or -1 if out of memory (t is then empty). */
+int cs_tree_reserve(cs_tree *t, size_t cap);
 
 /* cs_tree_update with the layout chosen by `order` (tests and benchmarks compare the layouts). */
 int cs_tree_build(cs_tree *t, size_t n, const int32_t *parent, cs_tree_order order);

@@ -14,10 +14,11 @@ tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 for plan in unilevel-doterra stairstep-herbalife enrolment-pyramid binary-weaker-leg binary-cycles-isagenix \
     hybrid-unilevel-binary matrix-3x7; do
-    periods=14 recruitment=""
+    periods=14 recruitment="" founders=8
     case $plan in
     binary-*) periods=20 ;; # qualification needs a recruit in each leg: slower to start paying
-    matrix-*) recruitment="recruitment: {contacts: {mean: 40, acceptance: 30%}}" ;;
+    # contacts run out: with 8 founders a replica can stay too small to test anything
+    matrix-*) recruitment="recruitment: {contacts: {mean: 40, acceptance: 30%}}" founders=20 ;;
     esac
     cat >"$tmp/$plan.yaml" <<YAML
 name: replay-$plan
@@ -27,7 +28,7 @@ $recruitment
 replicas: 3
 member_replicas: 3
 seed: 42
-market: {population: 5000, founders: 8}
+market: {population: 5000, founders: $founders}
 types:
   builder: {recruits: 1.2}
 YAML

@@ -11,8 +11,11 @@
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <omp.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "money.h"
 #include "payout.h"
@@ -447,11 +450,83 @@ static void test_money_overflow_is_an_error(void **state)
     gsl_rng_free(r);
 }
 
-/* A breadth-first tree wide enough that cs_tree_bottom_up splits depths between threads: the
- * result with 2 threads must equal the result with 1, bit for bit. */
-static void test_threads_agree(void **state)
+/* ---- stopping (issue 6: a signal during a long payout) ------------------------------------------ */
+
+static atomic_int stop_flag;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    atomic_store(&stop_flag, 1);
+}
+
+/* A payout whose stop flag is set returns 1 with no message and leaves no complete output: the
+ * totals it would have set are untouched and no title moves (the titles are the last thing a
+ * period updates).  Once with the flag set before the call (seen before the first pass), once
+ * with the flag set by a timer while one long pass runs (seen inside it: a layout-3 tree of 2
+ * million members takes hundreds of milliseconds, the timer fires after 2).  The same payout
+ * without a flag pays, and ranks some members: so "no title moved" is a real check. */
+static void test_stop_flag(void **state)
 {
     (void)state;
+    const size_t n = 2000000;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 11);
+    int32_t *parent = malloc(n * sizeof *parent);
+    int64_t *pv = malloc(n * sizeof *pv), *retail = calloc(n, sizeof *retail);
+    uint8_t *is_new = calloc(n, 1);
+    assert_true(parent && pv && retail && is_new);
+    parent[0] = -1;
+    for (size_t i = 1; i < n; i++) parent[i] = (int32_t)gsl_rng_uniform_int(r, i); /* random recursive tree */
+    for (size_t i = 0; i < n; i++) pv[i] = rnd_volume(r);
+    cs_tree t = {0};
+    assert_int_equal(cs_tree_build(&t, n, parent, CS_TREE_MEMBER), 0); /* layout 3: one serial pass per bonus */
+    cs_plan *p = random_plan(r);
+    cs_period_input in = {.pv = pv, .bv = pv, .retail = retail, .is_new = is_new};
+    cs_diags d;
+    cs_diags_init(&d);
+    for (int way = 0; way < 2; way++) {
+        cs_payout *po = cs_payout_new(p, n);
+        assert_non_null(po);
+        po->stop = &stop_flag;
+        po->company_paid = -7;
+        for (size_t b = 0; b < p->nbonuses; b++) po->bonus_total[b] = -7;
+        atomic_store(&stop_flag, way == 0);
+        if (way == 1) {
+            signal(SIGALRM, on_alarm);
+            struct itimerval it = {.it_value = {.tv_sec = 0, .tv_usec = 2000}};
+            setitimer(ITIMER_REAL, &it, NULL);
+        }
+        assert_int_equal(cs_payout_period(po, p, &t, &in, &d), 1);
+        assert_int_equal(d.n, 0);
+        assert_int_equal(po->company_paid, -7);
+        for (size_t b = 0; b < p->nbonuses; b++) assert_int_equal(po->bonus_total[b], -7);
+        for (size_t i = 0; i < n; i++)
+            if (po->title[i] != CS_RANK_NONE) fail_msg("member %zu has a title after an interrupted period", i);
+        cs_payout_free(po);
+    }
+    signal(SIGALRM, SIG_DFL);
+    /* the same period, not stopped */
+    atomic_store(&stop_flag, 0);
+    cs_payout *po = cs_payout_new(p, n);
+    po->stop = &stop_flag;
+    assert_int_equal(cs_payout_period(po, p, &t, &in, &d), 0);
+    size_t titled = 0;
+    for (size_t i = 0; i < n; i++) titled += po->title[i] != CS_RANK_NONE;
+    assert_true(titled > 0);
+    cs_payout_free(po);
+    cs_diags_free(&d);
+    cs_plan_free(p);
+    cs_tree_free(&t);
+    free(parent), free(pv), free(retail), free(is_new);
+    gsl_rng_free(r);
+}
+
+/* A breadth-first tree wide enough that cs_tree_bottom_up splits depths between threads, and a
+ * simulation's join order (layout 3) whose blocks are large enough to be shared between threads:
+ * the result with 2 threads must equal the result with 1, bit for bit. */
+static void check_threads_agree(int join_order)
+{
     const size_t n = 300000;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 7);
@@ -460,17 +535,30 @@ static void test_threads_agree(void **state)
     uint8_t *is_new = malloc(n);
     size_t next = 1;
     parent[0] = -1;
-    for (size_t p = 0; next < n; p++) { /* each member in turn gets Poisson(1.3) recruits: breadth-first */
-        if (p == next) parent[next] = (int32_t)(p - 1), next++; /* never let the tree die out */
-        for (unsigned k = gsl_ran_poisson(r, 1.3); k > 0 && next < n; k--) parent[next++] = (int32_t)p;
-    }
+    if (!join_order)
+        for (size_t p = 0; next < n; p++) { /* each member in turn gets Poisson(1.3) recruits: breadth-first */
+            if (p == next) parent[next] = (int32_t)(p - 1), next++; /* never let the tree die out */
+            for (unsigned k = gsl_ran_poisson(r, 1.3); k > 0 && next < n; k--) parent[next++] = (int32_t)p;
+        }
+    else
+        while (next < n) { /* periods: everyone so far recruits Poisson(0.6), in member order */
+            const size_t m0 = next;
+            for (size_t p = 0; p < m0 && next < n; p++)
+                for (unsigned k = gsl_ran_poisson(r, 0.6); k > 0 && next < n; k--) parent[next++] = (int32_t)p;
+        }
     for (size_t i = 0; i < n; i++) {
         pv[i] = rnd_volume(r), bv[i] = rnd_volume(r), retail[i] = rnd_volume(r);
         is_new[i] = gsl_rng_uniform(r) < 0.2;
     }
-    cs_tree t;
-    assert_int_equal(cs_tree_init(&t, n, parent), 0);
-    assert_true(t.nlevels > 5);
+    cs_tree t = {0};
+    assert_int_equal(cs_tree_build(&t, n, parent, join_order ? CS_TREE_MEMBER : CS_TREE_AUTO), 0);
+    if (!join_order) assert_true(t.nlevels > 5);
+    else { /* some block is shared between threads */
+        size_t widest = 0;
+        for (size_t b = 0; b < t.nblocks; b++)
+            if (t.block_off[b + 1] - t.block_off[b] > widest) widest = t.block_off[b + 1] - t.block_off[b];
+        assert_true(widest >= 4 * CS_TREE_PAR_MIN);
+    }
     for (int trial = 0; trial < 6; trial++) {
         cs_plan *p = random_plan(r);
         cs_period_input in = {.pv = pv, .bv = bv, .retail = retail, .is_new = is_new};
@@ -497,6 +585,13 @@ static void test_threads_agree(void **state)
     cs_tree_free(&t);
     free(parent), free(pv), free(bv), free(retail), free(is_new);
     gsl_rng_free(r);
+}
+
+static void test_threads_agree(void **state)
+{
+    (void)state;
+    check_threads_agree(0);
+    check_threads_agree(1);
 }
 
 static void test_tree_rejects_bad_order(void **state)
@@ -676,6 +771,7 @@ int main(void)
         cmocka_unit_test(test_against_naive),
         cmocka_unit_test(test_money_overflow_is_an_error),
         cmocka_unit_test(test_threads_agree),
+        cmocka_unit_test(test_stop_flag),
         cmocka_unit_test(test_tree_rejects_bad_order),
         cmocka_unit_test(test_resize_keeps_state),
         cmocka_unit_test(test_join_order_equals_bfs),

@@ -1,7 +1,8 @@
 /* The sponsor tree's layouts (tree.h), checked against their definition on hand-made and random
  * trees: in layouts 1 and 2, every member once at a breadth-first position (roots first, then
  * each position's recruits, in index order, as consecutive positions), depth ranges and the ring
- * of two depths; in layout 3, each member's recruits listed in index order; cs_tree_update on a
+ * of two depths; in layout 3, each member's recruits listed in index order, the blocks (no sponsor
+ * inside, sponsors in order) and the table rows of members with recruits; cs_tree_update on a
  * growing parent array equal to a fresh build. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,6 +34,25 @@ static void check_tree(const cs_tree *t, size_t n, const int32_t *parent)
         }
         assert_int_equal(t->child_off[n], k);
         assert_int_equal(k + roots, n);
+        /* blocks: consecutive, covering 0..n-1, none holding a member's sponsor; rows numbering
+         * the members with recruits in order */
+        assert_int_equal(t->block_off[0], 0);
+        assert_int_equal(t->block_off[t->nblocks], n);
+        for (size_t b = 0; b < t->nblocks; b++) {
+            assert_true(t->block_off[b] < t->block_off[b + 1]);
+            int32_t top = -1;
+            for (size_t i = t->block_off[b]; i < t->block_off[b + 1]; i++) {
+                assert_true(parent[i] < (int32_t)t->block_off[b]);
+                if (parent[i] >= 0) assert_true(parent[i] >= top), top = parent[i];
+            }
+        }
+        size_t rows = 0;
+        for (size_t m = 0; m < n; m++) {
+            int has = 0;
+            for (size_t i = m + 1; i < n && !has; i++) has = parent[i] == (int32_t)m;
+            assert_int_equal(t->row[m], has ? (int32_t)rows++ : -1);
+        }
+        assert_int_equal(t->nrows, rows);
         return;
     }
     int32_t *want = malloc((n ? n : 1) * sizeof *want);
