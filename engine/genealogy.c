@@ -98,6 +98,7 @@ typedef struct {
     cs_idtab ids;  /* a = first row's slot (GL_NONE before it), b = pending number (GL_NONE if none) */
     size_t slots;  /* rows with an id so far (of either half) */
     size_t nfirst; /* members of this half */
+    uint32_t *list; /* the rows of a part whose ids, then whose sponsors, are in this half */
     dup_row *dup;  /* in file order */
     size_t ndup, dup_cap;
     uint32_t *pend_first; /* pending id -> its first row's slot, once it has a row */
@@ -170,6 +171,7 @@ static void loader_free(loader *L)
         half *H = &L->h[hb];
         cs_idtab_free(&H->ids);
         free(H->dup);
+        cs_xfree(H->list);
         free(H->pend_first);
         free(H->pend_id);
         free(H->pend_len);
@@ -222,11 +224,12 @@ static const char *show_label(const cs_strtab *t, int64_t i, char out[SHOW_CAP])
 /* ---- stage 2: resolving ids ----
  *
  * The ids are split in two halves by one bit of their hash, each half with its own table, and each
- * of the two cpus resolves one half: both go through every row in file order, each looking up only
- * the ids (and sponsor ids) of its half.  The lookups are random reads of a table too large for any
+ * of the two cpus resolves one half: part by part in file order, it looks up the ids of its half,
+ * then the sponsor ids of its half.  The lookups are random reads of a table too large for any
  * cache, so two cpus issue twice as many at a time.  Since every row of an id, and every mention
  * of it as a sponsor, falls in the same half, a half sees in file order all that decides who a
- * member is: which row is its first, and which sponsors had no row yet (pending).
+ * member is: which row is its first.  A sponsor id becomes its first row's slot, or "pending" if it
+ * has had no row yet (in the end both mean the same member).
  *
  * A half cannot number members (their rank is their first row's place among the members of both
  * halves), so during this stage members are known by their first row's slot (its place among the
@@ -292,70 +295,77 @@ static int64_t new_pending(half *H, const gl_row *w)
 
 static int owns(uint64_t hash, int hb) { return (int)(hash & 1) == hb; }
 
-/* Does half hb's part of row w (in slot `slot`): its id if the id is in the half (a new member at
- * its first row; a later row is kept for finish_resolve), its sponsor if that is. */
-static int resolve_row(loader *L, int hb, const gl_row *w, uint32_t slot, const uint32_t *label_map,
-                       const uint32_t *join_map)
+/* The id of row w (in slot `slot`), in half hb: a new member at its first row; a later row is
+ * kept for finish_resolve. */
+static int resolve_id(loader *L, half *H, const gl_row *w, uint32_t slot, const uint32_t *label_map,
+                      const uint32_t *join_map)
 {
-    half *H = &L->h[hb];
     int added;
-    if (cs_idtab_reserve(&H->ids, 2)) return -1;
-    if (owns(w->hid, hb)) {
-        cs_idslot *s = cs_idtab_get(&H->ids, w->id, w->idlen, w->hid, &added);
-        if (added) s->a = s->b = GL_NONE;
-        int32_t join = w->join >= 0 ? (int32_t)join_map[w->join] : -1;
-        uint32_t label = w->label >= 0 ? label_map[w->label] : 0;
-        uint32_t keep = !(w->flags & (ROW_BAD_VOLUME | ROW_NO_PERIOD));
-        if (!w->sp) L->spref[slot] = SP_NONE;
-        if (s->a == GL_NONE) {
-            s->a = slot;
-            if (s->b != GL_NONE) H->pend_first[s->b] = slot;
-            H->nfirst++;
-            member m = {.id.p = w->id, .line = w->line, .join = join, .idlen = w->idlen, .label = label,
-                        .slot = slot, .first = INT32_MAX, .kept = keep, .pv = w->pv, .bv = w->bv, .retail = w->retail};
-            store_member(&L->m[slot], &m);
-        } else {
-            if (cs_grow((void **)&H->dup, &H->dup_cap, H->ndup + 1, sizeof *H->dup)) return -1;
-            H->dup[H->ndup++] = (dup_row){.slot = slot, .first = s->a, .line = w->line, .join = join, .label = label,
-                                          .keep = keep, .sp = w->sp, .splen = w->splen, .pv = w->pv, .bv = w->bv,
-                                          .retail = w->retail};
-        }
+    if (cs_idtab_reserve(&H->ids, 1)) return -1;
+    cs_idslot *s = cs_idtab_get(&H->ids, w->id, w->idlen, w->hid, &added);
+    if (added) s->a = s->b = GL_NONE;
+    int32_t join = w->join >= 0 ? (int32_t)join_map[w->join] : -1;
+    uint32_t label = w->label >= 0 ? label_map[w->label] : 0;
+    uint32_t keep = !(w->flags & (ROW_BAD_VOLUME | ROW_NO_PERIOD));
+    if (!w->sp) L->spref[slot] = SP_NONE;
+    if (s->a == GL_NONE) {
+        s->a = slot;
+        if (s->b != GL_NONE) H->pend_first[s->b] = slot;
+        H->nfirst++;
+        member m = {.id.p = w->id, .line = w->line, .join = join, .idlen = w->idlen, .label = label,
+                    .slot = slot, .first = INT32_MAX, .kept = keep, .pv = w->pv, .bv = w->bv, .retail = w->retail};
+        store_member(&L->m[slot], &m);
+        return 0;
     }
-    if (w->sp && owns(w->hsp, hb)) {
-        cs_idslot *t = cs_idtab_get(&H->ids, w->sp, w->splen, w->hsp, &added);
-        if (added) {
-            int64_t p = new_pending(H, w);
-            if (p < 0) return -1;
-            t->a = GL_NONE;
-            t->b = (uint32_t)p;
-        }
-        L->spref[slot] = t->a != GL_NONE ? t->a : SP_PEND | t->b << 1 | (uint32_t)hb;
-    }
+    if (cs_grow((void **)&H->dup, &H->dup_cap, H->ndup + 1, sizeof *H->dup)) return -1;
+    H->dup[H->ndup++] = (dup_row){.slot = slot, .first = s->a, .line = w->line, .join = join, .label = label,
+                                  .keep = keep, .sp = w->sp, .splen = w->splen, .pv = w->pv, .bv = w->bv,
+                                  .retail = w->retail};
     return 0;
 }
 
-static void prefetch_row(const loader *L, int hb, const gl_row *w)
+/* The sponsor of row w (in slot `slot`), in half hb: the slot of the sponsor's first row if it
+ * has had one, else a pending id.  Which one does not matter in the end (finish_resolve gives
+ * both the sponsor's rank), so a part's sponsors can be looked up after all of its ids. */
+static int resolve_sp(loader *L, half *H, int hb, const gl_row *w, uint32_t slot)
 {
-    if (owns(w->hid, hb)) cs_idtab_prefetch(&L->h[hb].ids, w->hid);
-    if (w->sp && owns(w->hsp, hb)) cs_idtab_prefetch(&L->h[hb].ids, w->hsp);
+    int added;
+    if (cs_idtab_reserve(&H->ids, 1)) return -1;
+    cs_idslot *t = cs_idtab_get(&H->ids, w->sp, w->splen, w->hsp, &added);
+    if (added) {
+        int64_t p = new_pending(H, w);
+        if (p < 0) return -1;
+        t->a = GL_NONE;
+        t->b = (uint32_t)p;
+    }
+    L->spref[slot] = t->a != GL_NONE ? t->a : SP_PEND | t->b << 1 | (uint32_t)hb;
+    return 0;
 }
 
-/* Resolves half hb of the rows of part i, parsed into `row`, in file order; -1 when out of memory. */
+/* Resolves half hb of the rows of part i, parsed into `row`: first the ids of the half, in file
+ * order, then the sponsors of the half.  The rows of each are listed first, without branches: a
+ * test of the hash bit per row would be mispredicted half of the time. */
 static int resolve_part(loader *L, size_t i, int hb, const gl_row *row, const uint32_t *map)
 {
     const gl_part *q = &L->in.part[i];
     const uint32_t *label_map = map, *join_map = map + q->labels.n;
     half *H = &L->h[hb];
-    size_t n = q->nrows;
-    uint32_t slot0 = (uint32_t)H->slots;
-    for (size_t k = 0; k < n && k < LOOKAHEAD; k++) prefetch_row(L, hb, &row[k]);
+    size_t n = q->nrows, ni = 0, ns = 0;
+    uint32_t slot0 = (uint32_t)H->slots, *li = H->list, *ls = H->list + L->in.rows_max;
     for (size_t k = 0; k < n; k++) {
-        if (k + 3 * LOOKAHEAD < n) { /* the rows were written by the other cpu, most often */
-            __builtin_prefetch(&row[k + 3 * LOOKAHEAD]);
-            __builtin_prefetch((const char *)&row[k + 3 * LOOKAHEAD] + 64);
-        }
-        if (k + LOOKAHEAD < n) prefetch_row(L, hb, &row[k + LOOKAHEAD]);
-        if (resolve_row(L, hb, &row[k], slot0 + (uint32_t)k, label_map, join_map)) return -1;
+        li[ni] = ls[ns] = (uint32_t)k;
+        ni += owns(row[k].hid, hb);
+        ns += row[k].sp != NULL && owns(row[k].hsp, hb);
+    }
+    for (size_t k = 0; k < ni && k < LOOKAHEAD; k++) cs_idtab_prefetch(&H->ids, row[li[k]].hid);
+    for (size_t k = 0; k < ni; k++) {
+        if (k + LOOKAHEAD < ni) cs_idtab_prefetch(&H->ids, row[li[k + LOOKAHEAD]].hid);
+        if (resolve_id(L, H, &row[li[k]], slot0 + li[k], label_map, join_map)) return -1;
+    }
+    for (size_t k = 0; k < ns && k < LOOKAHEAD; k++) cs_idtab_prefetch(&H->ids, row[ls[k]].hsp);
+    for (size_t k = 0; k < ns; k++) {
+        if (k + LOOKAHEAD < ns) cs_idtab_prefetch(&H->ids, row[ls[k + LOOKAHEAD]].hsp);
+        if (resolve_sp(L, H, hb, &row[ls[k]], slot0 + ls[k])) return -1;
     }
 #ifdef __SSE2__
     _mm_sfence(); /* the records' streaming stores, before another thread reads them */
@@ -476,10 +486,12 @@ static void merge_errors(loader *L, size_t parts, gl_errlist *R)
             gl_err_push(&L->err, &q->err.v[e]);
         }
         L->err.total += q->err.total - q->err.n; /* errors the part only counted: past those kept */
+        L->err.nomem |= q->err.nomem;
         gl_err_free(&q->err);
     }
     while (k < R->n) gl_err_push(&L->err, &R->v[k++]);
     L->err.total += R->total - R->n;
+    L->err.nomem |= R->nomem;
     gl_err_free(R);
 }
 
@@ -604,7 +616,9 @@ static int read_rows(loader *L)
     P.parsed = calloc(in->nparts + 1, 1);
     P.map = calloc(in->nparts + 1, sizeof *P.map);
     P.map_state = calloc(in->nparts + 1, sizeof *P.map_state);
-    int ok = L->m && L->spref && P.buf && P.parsed && P.map && P.map_state;
+    L->h[0].list = cs_xmalloc_n(2 * in->rows_max, sizeof *L->h[0].list);
+    L->h[1].list = cs_xmalloc_n(2 * in->rows_max, sizeof *L->h[1].list);
+    int ok = L->m && L->spref && L->h[0].list && L->h[1].list && P.buf && P.parsed && P.map && P.map_state;
     for (size_t b = 0; ok && b < P.nbuf; b++) ok = (P.buf[b] = cs_xmalloc_n(in->rows_max, sizeof **P.buf)) != NULL;
     if (ok && in->nparts) {
 #pragma omp parallel if (in->nparts > 1)
@@ -1041,7 +1055,11 @@ cs_genealogy *cs_genealogy_load_parts(const char *buf, size_t len, const char *n
     cs_genealogy *g = NULL;
     if (gl_read_header(&L.in, buf, len, part_bytes, &L.err) == 0 && read_rows(&L) == 0 && L.n > 0)
         g = build(&L); /* n == 0: every row had an error */
-    if (g && !L.err.total && gl_has_placement_columns(buf, len)) gl_read_placement(g, buf, len, &L.err);
+    int place = g && !L.err.total ? gl_has_placement_columns(buf, len) : 0;
+    if (place < 0)
+        oom(&L);
+    else if (place > 0)
+        gl_read_placement(g, buf, len, &L.err); /* reports a lack of memory itself */
     if (g && !(g->name = strdup(name))) oom(&L);
     if (L.err.total) {
         cs_genealogy_free(g);

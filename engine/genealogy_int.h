@@ -36,6 +36,7 @@ typedef struct {
     gl_err *v;
     size_t n, cap;
     size_t total; /* all errors, kept or not */
+    int nomem;    /* an error could not be kept for want of memory */
 } gl_errlist;
 
 void gl_err_add(gl_errlist *e, long line, int stage, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -124,7 +125,7 @@ void gl_periods_free(gl_periods *P);
 
 /* ---- the placement and leg columns (genealogy_place.c) ---- */
 
-/* Does the header of buf name a `placement` or `leg` column? */
+/* Does the header of buf name a `placement` or `leg` column?  1 or 0; -1 when out of memory. */
 int gl_has_placement_columns(const char *buf, size_t len);
 /* Fills g->pparent and g->pslot from the file g was loaded from, with errors into `err`.
  * Returns -1 when out of memory. */

@@ -67,7 +67,9 @@ int gl_has_placement_columns(const char *buf, size_t len)
 {
     cs_csv r;
     cs_csv_init(&r, buf, len);
-    int has = cs_csv_next(&r) == CS_CSV_RECORD && (find_column(&r, "placement") >= 0 || find_column(&r, "leg") >= 0);
+    int st = cs_csv_next(&r);
+    /* the loader read this header already, so only a lack of memory can stop the reader here */
+    int has = st != CS_CSV_RECORD ? -1 : find_column(&r, "placement") >= 0 || find_column(&r, "leg") >= 0;
     cs_csv_free(&r);
     return has;
 }

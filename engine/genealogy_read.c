@@ -35,14 +35,21 @@ const char *const gl_col_name[NCOLS] = {"id", "sponsor", "pv", "bv", "retail", "
 void gl_err_add(gl_errlist *e, long line, int stage, const char *fmt, ...)
 {
     size_t seq = e->total++;
-    if (e->n >= GL_ERRORS_KEPT || cs_grow((void **)&e->v, &e->cap, e->n + 1, sizeof *e->v)) return;
+    if (e->n >= GL_ERRORS_KEPT) return;
+    if (cs_grow((void **)&e->v, &e->cap, e->n + 1, sizeof *e->v)) {
+        e->nomem = 1;
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     char buf[512];
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     char *msg = strdup(buf);
-    if (!msg) return;
+    if (!msg) {
+        e->nomem = 1;
+        return;
+    }
     e->v[e->n++] = (gl_err){.line = line, .stage = (uint32_t)stage, .seq = seq, .msg = msg};
 }
 
@@ -53,6 +60,7 @@ void gl_err_push(gl_errlist *to, gl_err *e)
         to->v[to->n] = *e;
         to->v[to->n++].seq = seq;
     } else {
+        if (to->n < GL_ERRORS_KEPT) to->nomem = 1;
         free(e->msg);
     }
     e->msg = NULL;
@@ -77,6 +85,8 @@ void gl_err_flush(gl_errlist *e, cs_diags *d, const char *name)
 {
     if (e->n) qsort(e->v, e->n, sizeof *e->v, line_cmp);
     for (size_t i = 0; i < e->n; i++) cs_error(d, name, e->v[i].line, 0, "%s", e->v[i].msg);
+    /* a message that could not be kept for want of memory must not pass for one over the limit */
+    if (e->nomem) cs_error(d, name, 0, 0, "out of memory");
     /* past GL_ERRORS_KEPT, `d` (which keeps CS_DIAGS_MAX < GL_ERRORS_KEPT) would only count them */
     d->nerrors += e->total - e->n;
     d->ndropped += e->total - e->n;
