@@ -36,6 +36,7 @@ void cs_diag_vadd(cs_diags *d, cs_severity sev, const char *file, long line, lon
                   const char *fmt, va_list ap)
 {
     if (sev == CS_SEV_ERROR) d->nerrors++;
+    if (!strcmp(fmt, "out of memory")) d->oom = 1;
     if (d->n >= CS_DIAGS_MAX) {
         d->ndropped++;
         return;
@@ -45,6 +46,8 @@ void cs_diag_vadd(cs_diags *d, cs_severity sev, const char *file, long line, lon
         cs_diag *items = realloc(d->items, cap * sizeof *items);
         if (!items) {
             d->ndropped++;
+            d->nlost++;
+            d->oom = 1;
             return;
         }
         d->items = items;
@@ -57,6 +60,8 @@ void cs_diag_vadd(cs_diags *d, cs_severity sev, const char *file, long line, lon
     char *msg = malloc(len > 0 ? (size_t)len + 1 : 1);
     if (!msg) {
         d->ndropped++;
+        d->nlost++;
+        d->oom = 1;
         return;
     }
     vsnprintf(msg, (size_t)len + 1, fmt, ap);
@@ -104,8 +109,12 @@ void cs_diags_print(const cs_diags *d, FILE *out)
             }
         }
     }
-    if (d->ndropped) fprintf(out, "compsim: %zu more message(s) not shown\n", d->ndropped);
+    /* no memory left even for the message: say so, without allocating */
+    if (d->nlost) fprintf(out, "compsim: error: out of memory (%zu message(s) lost)\n", d->nlost);
+    if (d->ndropped > d->nlost) fprintf(out, "compsim: %zu more message(s) not shown\n", d->ndropped - d->nlost);
 }
+
+int cs_diags_oom(const cs_diags *d) { return d->oom; }
 
 size_t cs_edit_distance(const char *a, const char *b)
 {

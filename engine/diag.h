@@ -35,6 +35,8 @@ typedef struct {
     size_t n, cap;
     size_t nerrors;  /* all errors, including those past CS_DIAGS_MAX */
     size_t ndropped; /* messages not kept */
+    size_t nlost;    /* of those, lost for want of memory (printed as "out of memory") */
+    int oom;         /* out of memory: an "out of memory" error was added, or a message was lost */
 } cs_diags;
 
 void cs_diags_init(cs_diags *d);
@@ -53,6 +55,9 @@ void cs_error(cs_diags *d, const char *file, long line, long col, const char *fm
 
 /* Prints every kept message, in the order added, then a count of the ones not kept. */
 void cs_diags_print(const cs_diags *d, FILE *out);
+/* Whether running out of memory was reported (cs_diags.oom): a caller that tolerates a failure
+ * (a warning, a fallback) must not tolerate this one, or the output would differ silently. */
+int cs_diags_oom(const cs_diags *d);
 
 /* The edit distance used for "did you mean" suggestions. */
 size_t cs_edit_distance(const char *a, const char *b);

@@ -93,6 +93,11 @@ int cs_outfile_open(cs_outfile *o, const char *path, cs_diags *d)
 
 int cs_outfile_commit(cs_outfile *o, cs_diags *d)
 {
+    return cs_outfile_finish(o, d) ? -1 : cs_outfile_install(o, d);
+}
+
+int cs_outfile_finish(cs_outfile *o, cs_diags *d)
+{
     int err = 0;
     if (fflush(o->f) != 0 || ferror(o->f)) err = o->sink->err ? o->sink->err : EIO;
     fclose(o->f); /* flushed already; the descriptor stays open */
@@ -101,9 +106,18 @@ int cs_outfile_commit(cs_outfile *o, cs_diags *d)
     if (!err && fsync(o->sink->fd) != 0 && errno != EINVAL) err = errno;
     if (close(o->sink->fd) != 0 && !err) err = errno;
     o->sink->fd = -1;
-    if (!err && o->tmp && rename(o->tmp, o->path) != 0) err = errno;
     if (err) {
         cs_error(d, o->path, 0, 0, "cannot write output file: %s", strerror(err));
+        cs_outfile_abort(o);
+        return -1;
+    }
+    return 0;
+}
+
+int cs_outfile_install(cs_outfile *o, cs_diags *d)
+{
+    if (o->tmp && rename(o->tmp, o->path) != 0) {
+        cs_error(d, o->path, 0, 0, "cannot write output file: %s", strerror(errno));
         cs_outfile_abort(o);
         return -1;
     }

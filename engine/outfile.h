@@ -30,6 +30,12 @@ typedef struct {
 int cs_outfile_open(cs_outfile *o, const char *path, cs_diags *d);
 /* Makes the file appear under its final name.  Returns 0, or -1 (and removes the temporary). */
 int cs_outfile_commit(cs_outfile *o, cs_diags *d);
+/* cs_outfile_commit in two steps, for outputs that go together: finish writes out, syncs and closes
+ * (every error a full disk can give shows here), install renames.  Finishing every file before
+ * installing any leaves only the renames to fail after one file is in place.  Each returns 0, or
+ * -1 (and removes the temporary). */
+int cs_outfile_finish(cs_outfile *o, cs_diags *d);
+int cs_outfile_install(cs_outfile *o, cs_diags *d);
 /* Removes the temporary file; safe to call on a closed or never-opened outfile. */
 void cs_outfile_abort(cs_outfile *o);
 

@@ -127,6 +127,11 @@ typedef struct cs_plan {
 cs_plan *cs_plan_load_file(const char *path, cs_diags *d);
 /* Same, from text in memory; `name` is used in messages. */
 cs_plan *cs_plan_load_string(const char *text, size_t len, const char *name, cs_diags *d);
+/* Same, with values put in place of the text's before it is checked (a parameter sweep's plan
+ * parameters, docs/sweeps.md): see cs_yt_override in yaml_tree.h. */
+struct cs_yt_override;
+cs_plan *cs_plan_load_overrides(const char *text, size_t len, const char *name, const struct cs_yt_override *ov, size_t n,
+                                cs_diags *d);
 void cs_plan_free(cs_plan *p);
 
 /* Index of the rank called `name`, or CS_RANK_NONE. */

@@ -1009,8 +1009,9 @@ static void load_top(loader *L, const node *top)
     check_placement_used(L);
 }
 
-/* Loads NUL-terminated text of `len` bytes. */
-static cs_plan *load_text(const char *text, size_t len, const char *name, cs_diags *d)
+/* Loads NUL-terminated text of `len` bytes, with the overrides ov[0..nov) applied to its tree. */
+static cs_plan *load_text(const char *text, size_t len, const char *name, const cs_yt_override *ov, size_t nov,
+                          cs_diags *d)
 {
     loader L;
     memset(&L, 0, sizeof L);
@@ -1025,9 +1026,14 @@ static cs_plan *load_text(const char *text, size_t len, const char *name, cs_dia
     /* an empty plan has no place to point at: a document of only "---" ends past its text */
     if ((root && cs_yt_is_null(root)) || (!root && d->nerrors == nerr0))
         cs_yt_err_at(&L.y, (cs_pos){0, 0}, "the plan is empty");
-    else if (root) load_top(&L, root);
+    else if (root) {
+        if (root->kind == CS_YT_MAP) /* else load_top says what is wrong */
+            for (size_t i = 0; i < nov; i++) cs_yt_apply_override(&L.y, &root, &ov[i], i, "plan");
+        load_top(&L, root);
+    }
     cs_yt_free(root);
     cs_yt_sort_diags(d, n0);
+    if (nov) cs_yt_relocate_overrides(d, n0, name, ov, nov);
     if (d->nerrors != nerr0) {
         cs_plan_free(L.p);
         return NULL;
@@ -1044,7 +1050,22 @@ cs_plan *cs_plan_load_string(const char *text, size_t len, const char *name, cs_
     }
     memcpy(copy, text, len);
     copy[len] = '\0';
-    cs_plan *p = load_text(copy, len, name, d);
+    cs_plan *p = load_text(copy, len, name, NULL, 0, d);
+    free(copy);
+    return p;
+}
+
+cs_plan *cs_plan_load_overrides(const char *text, size_t len, const char *name, const struct cs_yt_override *ov, size_t n,
+                                cs_diags *d)
+{
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        cs_error(d, name, 0, 0, "out of memory");
+        return NULL;
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    cs_plan *p = load_text(copy, len, name, ov, n, d);
     free(copy);
     return p;
 }
@@ -1058,7 +1079,7 @@ cs_plan *cs_plan_load_file(const char *path, cs_diags *d)
         cs_error(d, path, 0, 0, "cannot read: %s", strerror(errno ? errno : EIO));
         return NULL;
     }
-    cs_plan *p = load_text(text, len, path, d);
+    cs_plan *p = load_text(text, len, path, NULL, 0, d);
     free(text);
     return p;
 }

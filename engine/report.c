@@ -263,9 +263,14 @@ static int install(const char *tmp, const char *final, cs_diags *d)
     }
     char aside[4200];
     snprintf(aside, sizeof aside, "%s.old-%s", final, strrchr(tmp, '-') + 1);
-    if (rename(final, aside) == 0 && rename(tmp, final) == 0) {
-        if (remove_report_dir(aside)) cs_diag_add(d, CS_SEV_WARNING, aside, 0, 0, NULL, "the previous report was left here");
-        return 0;
+    if (rename(final, aside) == 0) {
+        if (rename(tmp, final) == 0) {
+            if (remove_report_dir(aside)) cs_diag_add(d, CS_SEV_WARNING, aside, 0, 0, NULL, "the previous report was left here");
+            return 0;
+        }
+        int e = errno;
+        rename(aside, final); /* the old report back in its place */
+        errno = e;
     }
     cs_error(d, final, 0, 0, "cannot replace the report folder: %s", strerror(errno));
     return -1;
@@ -316,7 +321,8 @@ int cs_report_write(const char *results_dir, const cs_report_options *o, cs_diag
     snprintf(html, sizeof html, "%s/report.html", tmp);
     cs_outfile hf;
     if (cs_outfile_open(&hf, html, d)) goto done;
-    if (cs_report_html(hf.f, m, &ch, charts, d)) {
+    /* a write error is left to the commit, which names the file and the system's reason */
+    if (cs_report_html(hf.f, m, &ch, charts, d) && !ferror(hf.f)) {
         cs_outfile_abort(&hf);
         goto done;
     }

@@ -240,6 +240,7 @@ static int chart_income(ctx *c)
                                "Members per replica by gross compensation over their membership, on a logarithmic "
                                "axis (quarter-decade bins). Members paid nothing cannot be shown on a log axis: "
                                "their share is in the key.")) {
+        if (!edges || !h) cs_error(c->d, NULL, 0, 0, "out of memory");
         free(edges);
         if (h) gsl_histogram_free(h);
         return -1;

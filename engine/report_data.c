@@ -86,8 +86,9 @@ static char *mtext(cs_yt_ctx *c, const cs_yt_node *m, const char *key)
 {
     const cs_yt_node *v = mkey(c, m, key, CS_YT_SCALAR);
     if (!v) return NULL;
-    if (cs_yt_is_null(v)) return strdup("");
-    return strndup(v->text, v->len);
+    char *s = cs_yt_is_null(v) ? strdup("") : strndup(v->text, v->len);
+    if (!s) cs_yt_err(c, v, "out of memory");
+    return s;
 }
 
 static int mint(cs_yt_ctx *c, const cs_yt_node *m, const char *key, int64_t lo, int64_t hi, int64_t *out)
@@ -155,11 +156,17 @@ static void load_plan(cs_rd_plan *p, const char *text, size_t len, cs_diags *d)
     cs_diags pd;
     cs_diags_init(&pd);
     p->plan = cs_plan_load_string(text, len, p->file, &pd);
-    if (!p->plan) {
+    if (!p->plan && cs_diags_oom(&pd)) { /* not a plan this compsim cannot read: no memory to read it */
+        cs_error(d, p->file, 0, 0, "out of memory");
+    } else if (!p->plan) {
         cs_diag_add(d, CS_SEV_WARNING, p->file, 0, 0, NULL,
                     "the plan in the manifest does not load with this compsim: ranks are listed as found");
     } else {
-        for (size_t r = 0; r < p->plan->nranks && r < CS_RD_MAX_RANKS; r++) p->rank[p->nranks++] = strdup(p->plan->ranks[r].name);
+        for (size_t r = 0; r < p->plan->nranks && r < CS_RD_MAX_RANKS; r++)
+            if (!(p->rank[p->nranks++] = strdup(p->plan->ranks[r].name))) {
+                cs_error(d, p->file, 0, 0, "out of memory");
+                break;
+            }
     }
     cs_diags_free(&pd);
 }

@@ -87,6 +87,39 @@ static void base64(FILE *f, const unsigned char *p, size_t n)
     }
 }
 
+int cs_report_html_svg(FILE *f, const char *path, const char *alt, cs_diags *d)
+{
+    FILE *in = fopen(path, "rb");
+    if (!in) {
+        cs_error(d, path, 0, 0, "cannot read: %s", strerror(errno));
+        return -1;
+    }
+    size_t cap = 1 << 16, n = 0;
+    unsigned char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            unsigned char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf), buf = NULL;
+                break;
+            }
+            buf = nb, cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, in);
+        if (!got) break;
+        n += got;
+    }
+    fclose(in);
+    if (!buf) return cs_error(d, path, 0, 0, "out of memory"), -1;
+    fputs("<img class=chart alt=\"", f);
+    esc(f, alt);
+    fputs("\" src=\"data:image/svg+xml;base64,", f);
+    base64(f, buf, n);
+    fputs("\">", f);
+    free(buf);
+    return 0;
+}
+
 static int figure(FILE *f, const cs_charts *ch, const char *name, const char *dir, cs_diags *d)
 {
     const cs_chart *c = NULL;
@@ -97,34 +130,7 @@ static int figure(FILE *f, const cs_charts *ch, const char *name, const char *di
     if (c->drawn) {
         char path[8192];
         snprintf(path, sizeof path, "%s/%s.svg", dir, name);
-        FILE *in = fopen(path, "rb");
-        if (!in) {
-            cs_error(d, path, 0, 0, "cannot read: %s", strerror(errno));
-            return -1;
-        }
-        size_t cap = 1 << 16, n = 0;
-        unsigned char *buf = malloc(cap);
-        while (buf) {
-            if (n == cap) {
-                unsigned char *nb = realloc(buf, cap * 2);
-                if (!nb) {
-                    free(buf), buf = NULL;
-                    break;
-                }
-                buf = nb, cap *= 2;
-            }
-            size_t got = fread(buf + n, 1, cap - n, in);
-            if (!got) break;
-            n += got;
-        }
-        fclose(in);
-        if (!buf) return cs_error(d, path, 0, 0, "out of memory"), -1;
-        fputs("<img class=chart alt=\"", f);
-        esc(f, c->title);
-        fputs("\" src=\"data:image/svg+xml;base64,", f);
-        base64(f, buf, n);
-        fputs("\">", f);
-        free(buf);
+        if (cs_report_html_svg(f, path, c->title, d)) return -1;
     } else {
         fputs("<div class=nochart>chart not drawn: ", f);
         esc(f, ch->note[0] ? ch->note : "gnuplot failed");
@@ -155,6 +161,17 @@ static const char css[] =
     "pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.85em}\n"
     ".note{color:#555;font-size:.9em}\n"
     "@media print{body{max-width:none;font-size:10pt}table{font-size:.75em}h2{page-break-after:avoid}figure,table{page-break-inside:avoid}}\n";
+
+/* for automated checks (tools/report-chromium-check.sh): how many chart images decoded */
+static const char check_script[] =
+    "<script>addEventListener('load',function(){var im=document.querySelectorAll('img.chart'),ok=0;"
+    "for(var i=0;i<im.length;i++)if(im[i].complete&&im[i].naturalWidth>0)ok++;"
+    "document.body.setAttribute('data-charts',im.length);document.body.setAttribute('data-charts-loaded',ok);});"
+    "</script>\n";
+
+const char *cs_report_html_style(void) { return css; }
+const char *cs_report_html_script(void) { return check_script; }
+void cs_report_html_esc(FILE *f, const char *s) { esc(f, s); }
 
 static void headline(FILE *f, const cs_rm *m)
 {
@@ -585,10 +602,7 @@ int cs_report_html(FILE *f, const cs_rm *m, const cs_charts *ch, const char *dir
     }
     fputs("</ul>\n", f);
     methods(f, m);
-    /* for automated checks (tools/report-chromium-check.sh): how many chart images decoded */
-    fputs("<script>addEventListener('load',function(){var im=document.querySelectorAll('img.chart'),ok=0;"
-          "for(var i=0;i<im.length;i++)if(im[i].complete&&im[i].naturalWidth>0)ok++;"
-          "document.body.setAttribute('data-charts',im.length);document.body.setAttribute('data-charts-loaded',ok);});"
-          "</script>\n</body></html>\n", f);
+    fputs(check_script, f);
+    fputs("</body></html>\n", f);
     return ferror(f) ? (cs_error(d, NULL, 0, 0, "cannot write report.html"), -1) : 0;
 }

@@ -15,4 +15,13 @@
  * file cannot be read (with an error in d). */
 int cs_report_html(FILE *f, const cs_rm *m, const cs_charts *ch, const char *charts_dir, cs_diags *d);
 
+/* Pieces other pages share (a sweep's report.html, sweep_report.c), so they look and check alike:
+ * the style sheet; the script that counts the chart images decoded into <body data-charts
+ * data-charts-loaded> (tools/report-chromium-check.sh); text escaped for HTML; an SVG file
+ * inlined as <img class=chart> (returns -1 with an error when it cannot be read). */
+const char *cs_report_html_style(void);
+const char *cs_report_html_script(void);
+void cs_report_html_esc(FILE *f, const char *s);
+int cs_report_html_svg(FILE *f, const char *svg_path, const char *alt, cs_diags *d);
+
 #endif

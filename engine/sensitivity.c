@@ -3,18 +3,21 @@
 
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 size_t cs_sensitivity_saltelli(const double *f, size_t n, size_t k, cs_sobol_index *out, double *variance)
 {
     size_t w = k + 2, used = 0;
     double *ab = malloc((2 * n + 1) * sizeof *ab), *t1 = malloc((n + 1) * sizeof *t1), *tt = malloc((n + 1) * sizeof *tt);
+    size_t *ok = malloc((n + 1) * sizeof *ok);
     for (size_t i = 0; i < k; i++) out[i] = (cs_sobol_index){NAN, NAN, NAN, NAN};
     *variance = NAN;
-    if (!ab || !t1 || !tt) goto done;
+    if (!ab || !t1 || !tt || !ok) {
+        used = SIZE_MAX; /* not "no block": the caller must not write NAN indices as if computed */
+        goto done;
+    }
     /* the blocks whose outputs are all defined */
-    size_t *ok = malloc((n + 1) * sizeof *ok);
-    if (!ok) goto done;
     for (size_t j = 0; j < n; j++) {
         int good = 1;
         for (size_t r = 0; r < w; r++) good &= !isnan(f[j * w + r]);
@@ -37,8 +40,7 @@ size_t cs_sensitivity_saltelli(const double *f, size_t n, size_t k, cs_sobol_ind
             out[i].st_se = gsl_stats_sd(tt, 1, used) / rn / v;
         }
     }
-    free(ok);
 done:
-    free(ab), free(t1), free(tt);
+    free(ab), free(t1), free(tt), free(ok);
     return used;
 }

@@ -23,7 +23,7 @@ typedef struct {
 } cs_sobol_index;
 
 /* Fills out[0..k).  Returns the number of blocks used; *variance gets V.  With fewer than 2
- * blocks or V = 0 the indices are NAN. */
+ * blocks or V = 0 the indices are NAN.  Returns SIZE_MAX when out of memory. */
 size_t cs_sensitivity_saltelli(const double *f, size_t n, size_t k, cs_sobol_index *out, double *variance);
 
 #endif

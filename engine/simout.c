@@ -176,7 +176,7 @@ static void json_params(FILE *f, const cs_scenario *sc)
 }
 
 static int write_manifest(FILE *f, const cs_scenario *sc, uint64_t seed, int64_t replicas, int threads,
-                          int64_t member_replicas, int64_t export_replica, double wall)
+                          int64_t member_replicas, int64_t export_replica, double wall, cs_diags *d)
 {
     fprintf(f, "{\n  \"compsim_version\": \"%s\",\n  \"scenario\": {\"file\": ", cs_version());
     cs_json_cstr(f, sc->file);
@@ -187,7 +187,12 @@ static int write_manifest(FILE *f, const cs_scenario *sc, uint64_t seed, int64_t
     fputs("},\n  \"plans\": [", f);
     for (size_t k = 0; k < sc->nplans; k++) {
         size_t len = 0;
+        errno = 0;
         char *text = cs_yt_read_file(sc->plan_files[k], &len);
+        if (!text && errno == ENOMEM) { /* a plan gone since it was loaded is null; this is a failure */
+            cs_error(d, sc->plan_files[k], 0, 0, "out of memory");
+            return -1;
+        }
         fprintf(f, "%s\n    {\"plan\": %zu, \"file\": ", k ? "," : "", k + 1);
         cs_json_cstr(f, sc->plan_files[k]);
         fputs(", \"name\": ", f);
@@ -279,10 +284,15 @@ static int install(const char *tmp, const char *final, int force, cs_diags *d)
     }
     /* no atomic exchange on this file system: move the old folder aside first */
     char *aside = str_printf("%s.old-%s", final, strrchr(tmp, '-') + 1);
-    if (aside && rename(final, aside) == 0 && rename(tmp, final) == 0) {
-        if (remove_old(aside)) cs_diag_add(d, CS_SEV_WARNING, aside, 0, 0, NULL, "the previous results were left here");
-        free(aside);
-        return 0;
+    if (aside && rename(final, aside) == 0) {
+        if (rename(tmp, final) == 0) {
+            if (remove_old(aside)) cs_diag_add(d, CS_SEV_WARNING, aside, 0, 0, NULL, "the previous results were left here");
+            free(aside);
+            return 0;
+        }
+        int e = errno;
+        rename(aside, final); /* the old folder back in its place */
+        errno = e;
     }
     cs_error(d, final, 0, 0, "cannot replace the results folder: %s", strerror(errno));
     free(aside);
@@ -358,10 +368,17 @@ static int stop_requested(const cs_sim_options *o)
 
 static void copy_diags(cs_diags *to, const cs_diags *from)
 {
+    size_t kept_errors = 0;
     for (size_t i = 0; i < from->n; i++) {
         const cs_diag *g = &from->items[i];
         cs_diag_add(to, g->sev, g->file, g->line, g->col, NULL, "%s", g->msg);
+        kept_errors += g->sev == CS_SEV_ERROR;
     }
+    /* and the ones not kept: a message lost for want of memory is still reported as such */
+    to->nerrors += from->nerrors - kept_errors;
+    to->ndropped += from->ndropped;
+    to->nlost += from->nlost;
+    to->oom |= from->oom;
 }
 
 /* The replicas' turns to write, in replica order. */
@@ -472,6 +489,7 @@ int cs_sim_write_results(const cs_scenario *sc, const cs_sim_options *o, cs_diag
 #define OPEN(of, name) \
     do { \
         path = str_printf("%s/%s", tmp, name); \
+        if (!path) cs_error(d, NULL, 0, 0, "out of memory"); \
         int bad_ = !path || cs_outfile_open(&fs.of, path, d); \
         free(path); \
         if (bad_) goto done; \
@@ -504,7 +522,9 @@ int cs_sim_write_results(const cs_scenario *sc, const cs_sim_options *o, cs_diag
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     OPEN(manifest, "manifest.json");
-    write_manifest(fs.manifest.f, sc, seed, R, threads, member_replicas, o->export_replica, wall);
+    size_t errs = d->nerrors;
+    write_manifest(fs.manifest.f, sc, seed, R, threads, member_replicas, o->export_replica, wall, d);
+    if (d->nerrors != errs) goto done;
     if (cs_outfile_commit(&fs.periods, d) || cs_outfile_commit(&fs.members, d) || cs_outfile_commit(&fs.years, d) ||
         (fs.genealogy.f && cs_outfile_commit(&fs.genealogy, d)) || cs_outfile_commit(&fs.manifest, d))
         goto done;

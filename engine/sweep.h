@@ -2,9 +2,10 @@
  *
  *   sweep file --sweep_load--> cs_sweep (base scenario text, parameters, design, metrics)
  *              --sweep_design--> the value of every parameter at every point
- *              --sweep_run--> per point: scenario with overrides (scenario.h, so every value is
- *                 checked as if written) -> replicas (sim.h) -> metrics (report_metrics.h)
- *                 -> DIR/points/NNNNNN.txt, then sweep.csv, manifest.json (and sensitivity.h)
+ *              --sweep_run--> per point: scenario and plans with overrides (sweep_point.h, so
+ *                 every value is checked as if written) -> replicas (sim.h) -> metrics
+ *                 (report_metrics.h) -> DIR/points/NNNNNN.txt, then sweep.csv, report.html
+ *                 (sweep_report.h), manifest.json (and sensitivity.h)
  *
  * A point's results depend only on the sweep and the point's index: its seed is
  * cs_sim_stream_seed(sweep seed, index) and replicas are merged in replica order, so neither the
@@ -23,14 +24,16 @@ typedef enum {
     CS_SWP_REAL,    /* plain decimal, rounded to 1e-9 */
     CS_SWP_COUNT,   /* whole number, rounded to the nearest */
     CS_SWP_PERCENT, /* "5%": held in percent units, rounded to 1e-4 (a ppm) */
-    CS_SWP_MONEY    /* currency units, rounded to the cent */
+    CS_SWP_MONEY,   /* currency units, rounded to the cent */
+    CS_SWP_VOLUME   /* PV or BV (a plan's volumes), rounded to the hundredth */
 } cs_sweep_kind;
 
 typedef enum { CS_DESIGN_GRID, CS_DESIGN_SOBOL, CS_DESIGN_SALTELLI } cs_sweep_design;
 
 typedef struct {
-    char *path;          /* as written: "types.builder.recruits" */
+    char *path;          /* as written: "types.builder.recruits", "plan@2.bonuses.unilevel.levels[0]" */
     cs_sweep_kind kind;
+    int plan;            /* 0: a scenario parameter; K: a parameter of the scenario's plan K (1-based) */
     cs_pos pos;          /* of the path in the sweep file */
     double min, max;     /* a range, when values is NULL */
     double *values;      /* a list of values, or NULL */
@@ -75,6 +78,9 @@ void cs_sweep_free(cs_sweep *sw);
 
 /* The kind of a sweepable path, or -1 if the path is not one docs/sweeps.md lists. */
 int cs_sweep_path_kind(const char *path);
+/* Which plan a path addresses: 0 for a scenario path, K for "plan@K." (1 for "plan."), -1 for a
+ * "plan@" without a whole number; *rest (if not NULL) gets the path inside the plan. */
+int cs_sweep_path_plan(const char *path, const char **rest);
 
 /* ---- the design (sweep_design.c) ------------------------------------------------------------ */
 

@@ -20,7 +20,8 @@
 
 double cs_sweep_round(cs_sweep_kind kind, double x)
 {
-    static const double scale[] = {[CS_SWP_REAL] = 1e9, [CS_SWP_COUNT] = 1, [CS_SWP_PERCENT] = 1e4, [CS_SWP_MONEY] = 100};
+    static const double scale[] = {[CS_SWP_REAL] = 1e9, [CS_SWP_COUNT] = 1, [CS_SWP_PERCENT] = 1e4, [CS_SWP_MONEY] = 100,
+                                   [CS_SWP_VOLUME] = 100};
     return round(x * scale[kind]) / scale[kind];
 }
 
@@ -30,6 +31,7 @@ void cs_sweep_format(cs_sweep_kind kind, double x, char *buf, size_t size)
     case CS_SWP_COUNT: snprintf(buf, size, "%.0f", x); return;
     case CS_SWP_MONEY: snprintf(buf, size, "%.2f", x); return;
     case CS_SWP_PERCENT: snprintf(buf, size, "%.4f", x); break;
+    case CS_SWP_VOLUME: snprintf(buf, size, "%.2f", x); break;
     case CS_SWP_REAL:
     default: snprintf(buf, size, "%.9f", x); break;
     }

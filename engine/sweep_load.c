@@ -1,10 +1,12 @@
 /* sweep_load: reads a sweep file (docs/sweeps.md) into a checked cs_sweep.
  *
  * As the scenario loader does, every check reports and carries on, so one run lists every problem.
- * A parameter's path must be one of the table below (its kind says how values are written); its
- * range ends and list values are then tried on the base scenario, one at a time, through the
- * scenario's own loader, so that a value the scenario would refuse is reported at the sweep's line
- * before anything runs.  (Combinations are checked by cs_sweep_begin, point by point.) */
+ * A parameter's path must be one of the tables below (its kind says how values are written): a
+ * scenario path, or a plan path ("plan." or "plan@K.", then the plan's own keys).  A plan path
+ * must lead to a value of the base plan; its range ends and list values are then tried on the base
+ * scenario, one at a time, through the scenario's and plan's own loaders (sweep_point.h), so that
+ * a value they would refuse is reported at the sweep's line before anything runs.  (Combinations
+ * are checked by cs_sweep_begin, point by point.) */
 #include "sweep.h"
 
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "sweep_point.h"
 #include "yaml_tree.h"
 
 typedef cs_yt_node node;
@@ -73,9 +76,122 @@ static int normalise_path(const char *p, char *out, size_t size)
     return snprintf(out, size, "%s%s", head, rest) < (int)size;
 }
 
+/* Plan parameters (docs/sweeps.md), after "plan." or "plan@K.": R a rank (its name, or [I] in
+ * 'ranks'; in a table by rank, a rank name or 'unranked'), B a bonus (its name or [I]), L a
+ * completion level, [I] a list item from 0. */
+static const struct {
+    const char *path;
+    cs_sweep_kind kind;
+} plan_sweepable[] = {
+    {"enrolment_fee", CS_SWP_MONEY},
+    {"active.min_pv", CS_SWP_VOLUME},
+    {"payout_cap", CS_SWP_PERCENT},
+    {"placement.width", CS_SWP_COUNT},
+    {"placement.depth", CS_SWP_COUNT},
+    {"ranks.R.pv", CS_SWP_VOLUME},
+    {"ranks.R.gv", CS_SWP_VOLUME},
+    {"ranks.R.max_leg_share", CS_SWP_PERCENT},
+    {"ranks.R.active_frontline", CS_SWP_COUNT},
+    {"ranks.R.legs[I].count", CS_SWP_COUNT},
+    {"bonuses.B.levels[I]", CS_SWP_PERCENT},
+    {"bonuses.B.depth.R", CS_SWP_COUNT},
+    {"bonuses.B.rates_by_rank.R[I]", CS_SWP_PERCENT},
+    {"bonuses.B.margin.R", CS_SWP_PERCENT},
+    {"bonuses.B.rates.R", CS_SWP_PERCENT},
+    {"bonuses.B.rate", CS_SWP_PERCENT},
+    {"bonuses.B.rate.R", CS_SWP_PERCENT},
+    {"bonuses.B.shares.R", CS_SWP_COUNT},
+    {"bonuses.B.amounts.R", CS_SWP_MONEY},
+    {"bonuses.B.cap", CS_SWP_MONEY},
+    {"bonuses.B.carry_cap", CS_SWP_VOLUME},
+    {"bonuses.B.flush_after", CS_SWP_COUNT},
+    {"bonuses.B.cycle.weak", CS_SWP_VOLUME},
+    {"bonuses.B.cycle.strong", CS_SWP_VOLUME},
+    {"bonuses.B.cycle.amount", CS_SWP_MONEY},
+    {"bonuses.B.cycle.amount.R", CS_SWP_MONEY},
+    {"bonuses.B.qualify.sponsored_active_per_leg", CS_SWP_COUNT},
+    {"bonuses.B.completion.L", CS_SWP_MONEY},
+};
+#define NPLAN_SWEEPABLE (sizeof plan_sweepable / sizeof *plan_sweepable)
+
+int cs_sweep_path_plan(const char *path, const char **rest)
+{
+    if (rest) *rest = path;
+    if (strncmp(path, "plan", 4) || (path[4] != '.' && path[4] != '@')) return 0;
+    long k = 1;
+    const char *p = path + 4;
+    if (*p == '@') {
+        char *end;
+        errno = 0;
+        k = strtol(p + 1, &end, 10);
+        if (end == p + 1 || *end != '.' || errno || k < 1 || p[1] == '+') return -1;
+        p = end;
+    }
+    if (rest) *rest = p + 1;
+    return k > CS_SCENARIO_MAX_PLANS ? CS_SCENARIO_MAX_PLANS + 1 : (int)k;
+}
+
+/* The pattern of a path inside a plan: "bonuses.unilevel.levels[2]" -> "bonuses.B.levels[I]".  A
+ * name may hold anything but '.', '[', ']' and what a CSV header cannot (',', '"'); 0 if the path
+ * does not split into such names and items. */
+static int normalise_plan_path(const char *p, char *out, size_t size)
+{
+    static const char *const tables[] = {"depth", "rates_by_rank", "margin", "rates", "rate", "shares", "amounts", "amount"};
+    size_t o = 0, tok = 0;
+    char prev[64] = "";
+    out[0] = '\0';
+    while (*p) {
+        const char *piece;
+        char buf[64];
+        if (*p == '[') {
+            size_t k = 1;
+            while (p[k] >= '0' && p[k] <= '9') k++;
+            if (k == 1 || k > 10 || p[k] != ']') return 0;
+            piece = "[I]";
+            p += k + 1;
+            strcpy(prev, "[");
+        } else {
+            size_t n = strcspn(p, ".[]");
+            if (n == 0 || n >= sizeof buf || memchr(p, ',', n) || memchr(p, '"', n)) return 0;
+            memcpy(buf, p, n), buf[n] = '\0';
+            piece = buf;
+            if (tok == 1 && !strcmp(prev, "ranks")) piece = "R";
+            else if (tok == 1 && !strcmp(prev, "bonuses")) piece = "B";
+            else if (tok >= 3 && !strcmp(prev, "completion")) piece = "L";
+            else
+                for (size_t t = 0; tok >= 3 && t < sizeof tables / sizeof *tables; t++)
+                    if (!strcmp(prev, tables[t])) piece = "R";
+            memcpy(prev, buf, n + 1);
+            p += n;
+        }
+        if (tok == 1 && !strcmp(piece, "[I]") && (!strcmp(out, "ranks") || !strcmp(out, "bonuses")))
+            piece = !strcmp(out, "ranks") ? ".R" : ".B"; /* ranks[2]: the third rank */
+        int w = snprintf(out + o, size - o, "%s%s", o && piece[0] != '[' && piece[0] != '.' ? "." : "", piece);
+        if (w < 0 || (size_t)w >= size - o) return 0;
+        o += (size_t)w;
+        tok++;
+        if (*p == '.') {
+            p++;
+            if (!*p || *p == '.' || *p == '[') return 0;
+        } else if (*p && *p != '[') {
+            return 0;
+        }
+    }
+    return o > 0;
+}
+
 int cs_sweep_path_kind(const char *path)
 {
-    char n[128];
+    char n[160];
+    const char *rest;
+    int plan = cs_sweep_path_plan(path, &rest);
+    if (plan < 0) return -1;
+    if (plan > 0) {
+        if (!normalise_plan_path(rest, n, sizeof n)) return -1;
+        for (size_t i = 0; i < NPLAN_SWEEPABLE; i++)
+            if (!strcmp(n, plan_sweepable[i].path)) return (int)plan_sweepable[i].kind;
+        return -1;
+    }
     if (!normalise_path(path, n, sizeof n)) return -1;
     for (size_t i = 0; i < NSWEEPABLE; i++)
         if (!strcmp(n, sweepable[i].path)) return (int)sweepable[i].kind;
@@ -121,6 +237,8 @@ typedef struct {
     const char *dir; /* the sweep file's folder */
     trial *trial;
     size_t ntrials, tcap;
+    size_t nplans; /* the base scenario's */
+    char *plan_files[CS_SCENARIO_MAX_PLANS];
 } loader;
 
 #define FOUND(v) cs_yt_found((v), fbuf, sizeof fbuf)
@@ -142,7 +260,8 @@ static int get_value(loader *L, const node *v, cs_sweep_kind kind, double *out)
         *out = ppm / 10000.0;
         return 1;
     case CS_SWP_MONEY:
-        if (!cs_yt_get_hundredths(&L->y, v, "value", CS_YT_MONEY, &k)) return 0;
+    case CS_SWP_VOLUME:
+        if (!cs_yt_get_hundredths(&L->y, v, "value", kind == CS_SWP_MONEY ? CS_YT_MONEY : CS_YT_VOLUME, &k)) return 0;
         *out = (double)k / 100.0;
         return 1;
     case CS_SWP_REAL:
@@ -187,9 +306,7 @@ static void run_trials(loader *L)
         cs_sweep_format(p->kind, cs_sweep_round(p->kind, L->trial[t].x), text, sizeof text);
         cs_scenario_override ov = {p->path, text, L->y.file, L->trial[t].pos, L->y.src};
         size_t n0 = L->y.d->n;
-        cs_scenario *sc = cs_scenario_load_overrides(sw->scenario_text, sw->scenario_len, sw->scenario_file,
-                                                     sw->scenario_dir, &ov, 1, L->y.d);
-        cs_scenario_free(sc);
+        cs_scenario_free(cs_sweep_scenario(sw, &ov, 1, L->y.d));
         int elsewhere = 0;
         for (size_t j = n0; j < L->y.d->n; j++)
             elsewhere |= !L->y.d->items[j].file || strcmp(L->y.d->items[j].file, L->y.file);
@@ -199,6 +316,32 @@ static void run_trials(loader *L)
     }
 }
 
+/* Does a plan path lead to a value of the base plan?  Said once, at the path, rather than once per
+ * value by the trials.  The plan's own loader then checks each value (run_trials). */
+static int check_plan_path(loader *L, const node *key, int plan, const char *rest)
+{
+    const char *file = L->plan_files[plan - 1];
+    size_t len = 0;
+    char *text = file ? cs_yt_read_file(file, &len) : NULL;
+    if (!text) return 1; /* unreadable now: the trials say so */
+    cs_diags pd; /* the plan loaded fine with the scenario: only the walk can add messages here */
+    cs_diags_init(&pd);
+    cs_yt_ctx c;
+    cs_yt_init(&c, &pd, file, "plan", text, len);
+    node *root = cs_yt_load(&c);
+    cs_yt_override ov = {rest, "0", key->text, L->y.file, key->pos, L->y.src};
+    int ok = !root || root->kind != CS_YT_MAP || cs_yt_apply_override(&c, &root, &ov, 0, "plan") == 0;
+    cs_yt_relocate_overrides(&pd, 0, file, &ov, 1);
+    for (size_t j = 0; j < pd.n; j++) {
+        const cs_diag *g = &pd.items[j];
+        cs_diag_add(L->y.d, g->sev, g->file, g->line, g->col, L->y.src, "%s", g->msg);
+    }
+    cs_diags_free(&pd);
+    cs_yt_free(root);
+    free(text);
+    return ok;
+}
+
 static void load_param(loader *L, const node *key, const node *v)
 {
     char fbuf[CS_YT_FOUND_SIZE];
@@ -206,17 +349,28 @@ static void load_param(loader *L, const node *key, const node *v)
     cs_sweep_param *p = &sw->param[sw->nparams];
     memset(p, 0, sizeof *p);
     p->pos = key->pos;
-    int kind = cs_sweep_path_kind(key->text);
-    if (kind < 0) {
-        char n[128];
-        const char *names[NSWEEPABLE];
-        for (size_t i = 0; i < NSWEEPABLE; i++) names[i] = sweepable[i].path;
-        const char *s = normalise_path(key->text, n, sizeof n) ? cs_suggest(n, names, NSWEEPABLE) : NULL;
-        cs_yt_err(&L->y, key, "'%s' is not a parameter a sweep can vary%s%s%s (docs/sweeps.md lists them)", key->text,
-                  s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+    const char *rest;
+    int plan = cs_sweep_path_plan(key->text, &rest);
+    if (plan < 0 || (size_t)plan > L->nplans) {
+        cs_yt_err(&L->y, key, "'%s': the plan after 'plan@' must be a number from 1 to %zu (the scenario's plans)", key->text,
+                  L->nplans);
         return;
     }
+    int kind = cs_sweep_path_kind(key->text);
+    if (kind < 0) {
+        char n[160];
+        const char *names[NSWEEPABLE + NPLAN_SWEEPABLE];
+        size_t nn = plan ? NPLAN_SWEEPABLE : NSWEEPABLE;
+        for (size_t i = 0; i < nn; i++) names[i] = plan ? plan_sweepable[i].path : sweepable[i].path;
+        int ok = plan ? normalise_plan_path(rest, n, sizeof n) : normalise_path(key->text, n, sizeof n);
+        const char *s = ok ? cs_suggest(n, names, nn) : NULL;
+        cs_yt_err(&L->y, key, "'%s' is not a parameter a sweep can vary%s%.*s%s%s (docs/sweeps.md lists them)", key->text,
+                  s ? " (did you mean '" : "", s ? (int)(rest - key->text) : 0, key->text, s ? s : "", s ? "'?)" : "");
+        return;
+    }
+    if (plan && !check_plan_path(L, key, plan, rest)) return;
     p->kind = (cs_sweep_kind)kind;
+    p->plan = plan;
     if (!(p->path = cs_yt_strdup(&L->y, key->text))) return;
     int ok = 1;
     const node *first = NULL, *last = NULL;
@@ -368,6 +522,7 @@ static size_t load_base(loader *L, const node *v)
     cs_scenario *sc = cs_scenario_load_overrides(sw->scenario_text, sw->scenario_len, sw->scenario_file, sw->scenario_dir,
                                                  NULL, 0, L->y.d);
     size_t nplans = sc ? sc->nplans : 0;
+    for (size_t k = 0; k < nplans; k++) L->plan_files[k] = cs_yt_strdup(&L->y, sc->plan_files[k]);
     cs_scenario_free(sc);
     return L->y.d->nerrors == before ? nplans : 0;
 }
@@ -422,6 +577,7 @@ static void load_top(loader *L, const node *top)
     if (val[K_SEED] && cs_yt_get_count(&L->y, val[K_SEED], "seed", INT64_MAX, &k)) sw->seed = (uint64_t)k;
     size_t nplans = 0;
     if (cs_yt_require(&L->y, top, val[K_SCENARIO], "scenario", "", typos & (1u << K_SCENARIO))) nplans = load_base(L, val[K_SCENARIO]);
+    L->nplans = nplans;
     if (cs_yt_require(&L->y, top, val[K_PARAMS], "parameters", "", typos & (1u << K_PARAMS)) && nplans)
         load_params(L, val[K_PARAMS]);
     if (cs_yt_require(&L->y, top, val[K_METRICS], "metrics", "", typos & (1u << K_METRICS)) && nplans)
@@ -466,6 +622,7 @@ cs_sweep *cs_sweep_load_file(const char *path, cs_diags *d)
     cs_yt_sort_diags(d, n0);
     run_trials(&L);
     free(L.trial);
+    for (size_t k = 0; k < CS_SCENARIO_MAX_PLANS; k++) free(L.plan_files[k]);
     free(dir);
     if (d->nerrors == nerr0 && (!sw->file || cs_sweep_make_design(sw, d) != 0 || !sw->file)) {
         if (!sw->file) cs_error(d, path, 0, 0, "out of memory");

@@ -52,6 +52,21 @@ void cs_sweep_mpi_finalize(void)
     mpi_started = 0;
 }
 
+/* COMPSIM_SWEEP_TIMING set: each rank adds a note with where its time went (tools/bench-sweep.sh
+ * reads them to measure the MPI overhead per point). */
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int timing(void)
+{
+    const char *e = getenv("COMPSIM_SWEEP_TIMING");
+    return e && *e && strcmp(e, "0");
+}
+
 static void nap(void)
 {
     struct timespec ts = {0, 200000}; /* 0.2 ms: negligible against a point's seconds */
@@ -99,15 +114,21 @@ static int worker(const cs_sweep *sw, const cs_sweep_options *o, int rank, cs_di
     double head[2] = {-1, status};
     double *out = msg ? msg : head;
     out[0] = -1, out[1] = status;
+    double t_wait = 0, t_eval = 0, t0 = now();
+    size_t points = 0;
     for (;;) {
         if (out[1] == 0 && o->stop && atomic_load(o->stop)) out[1] = 1;
+        double t1 = now();
         MPI_Send(out, out[0] >= 0 ? (int)len : 2, MPI_DOUBLE, 0, TAG_RESULT, MPI_COMM_WORLD);
         int next = -1;
         MPI_Request rq;
         MPI_Irecv(&next, 1, MPI_INT, 0, TAG_POINT, MPI_COMM_WORLD, &rq);
         wait_polling(&rq);
+        double t2 = now();
         if (next < 0 || out[1] != 0) break;
+        t_wait += t2 - t1; /* the round trip: what MPI adds to each point on a worker */
         int rc = cs_sweep_eval(st, (size_t)next, 0, v, d);
+        t_eval += now() - t2, points++;
         out[0] = next, out[1] = rc;
         if (rc != 0) out[0] = -1; /* no metrics follow */
         for (size_t m = 0; rc == 0 && m < nm; m++) {
@@ -116,6 +137,10 @@ static int worker(const cs_sweep *sw, const cs_sweep_options *o, int rank, cs_di
         }
     }
     if (out[1] < 0) status = -1;
+    if (timing())
+        cs_diag_add(d, CS_SEV_NOTE, NULL, 0, 0, NULL,
+                    "timing: rank %d: %zu points in %.3f s: evaluating %.3f s, round trips to rank 0 %.3f s (%.3f ms a point)",
+                    rank, points, now() - t0, t_eval, t_wait, points ? 1e3 * t_wait / (double)points : 0.0);
     cs_sweep_end(st);
     if (dir[0]) rmdir(dir);
     free(msg), free(v);
@@ -135,11 +160,14 @@ static int dispatcher(const cs_sweep *sw, const cs_sweep_options *o, int size, c
         failed = 1;
     }
     for (size_t i = 0; st && i < total; i++) done += cs_sweep_done(st, i);
+    double t_busy = 0, t_save = 0, t0 = now();
+    size_t saved = 0;
     while (active > 0) {
         MPI_Status ms;
         int flag = 0, count = 0;
         long save = -1; /* the point whose metrics came with this message */
         while (MPI_Iprobe(MPI_ANY_SOURCE, TAG_RESULT, MPI_COMM_WORLD, &flag, &ms), !flag) nap();
+        double t1 = now();
         MPI_Get_count(&ms, MPI_DOUBLE, &count);
         double *msg = malloc(((size_t)(count > 2 ? count : 2)) * sizeof *msg);
         if (!msg) { /* a message cannot be left unreceived, and a few bytes are not to be had */
@@ -173,11 +201,19 @@ static int dispatcher(const cs_sweep *sw, const cs_sweep_options *o, int size, c
         /* reply first: the worker starts its next point while this one is written */
         MPI_Send(&reply, 1, MPI_INT, ms.MPI_SOURCE, TAG_POINT, MPI_COMM_WORLD);
         if (reply < 0) active--;
+        double t2 = now();
         if (save >= 0) {
             if (cs_sweep_save(st, (size_t)save, v, d) != 0) failed = 1;
             else if (o->progress) o->progress(o->progress_ctx, ++done, total);
+            saved++;
         }
+        t_save += now() - t2, t_busy += now() - t1;
     }
+    if (timing())
+        cs_diag_add(d, CS_SEV_NOTE, NULL, 0, 0, NULL,
+                    "timing: rank 0: %zu points saved in %.3f s: busy %.3f s (%.3f ms a point, of which writing the point file %.3f ms)",
+                    saved, now() - t0, t_busy, saved ? 1e3 * t_busy / (double)saved : 0.0,
+                    saved ? 1e3 * t_save / (double)saved : 0.0);
     int rc = failed ? -1 : 0;
     if (rc == 0) {
         size_t missing = 0;

@@ -12,6 +12,7 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "sweep.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "json.h"
@@ -31,6 +33,8 @@
 #include "sim.h"
 #include "stats.h"
 #include "sweep_charts.h"
+#include "sweep_point.h"
+#include "sweep_report.h"
 #include "yaml_tree.h"
 
 const char *cs_version(void);
@@ -82,6 +86,20 @@ static uint64_t fnv(uint64_t h, const char *s, size_t n)
     return h;
 }
 
+/* Removes the temporary files (outfile.h: NAME.tmp.XXXXXX) that a run killed while writing a
+ * point left in `dir`: the point itself is missing, so it runs again. */
+static void remove_partial(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    if (!dp) return;
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir(dp)))
+        if (strstr(e->d_name, ".tmp.") && snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path)
+            unlink(path);
+    closedir(dp);
+}
+
 /* ---- points ----------------------------------------------------------------------------------- */
 
 /* Loads point i's scenario: the parameters, replicas, member replicas (every replica, so member
@@ -100,7 +118,7 @@ static cs_scenario *point_scenario(const cs_sweep *sw, size_t i, cs_diags *d)
     ov[k] = (cs_scenario_override){"replicas", text[k], sw->file, {0, 0}, NULL};
     ov[k + 1] = (cs_scenario_override){"member_replicas", text[k], sw->file, {0, 0}, NULL};
     ov[k + 2] = (cs_scenario_override){"seed", text[k + 2], sw->file, {0, 0}, NULL};
-    return cs_scenario_load_overrides(sw->scenario_text, sw->scenario_len, sw->scenario_file, sw->scenario_dir, ov, n, d);
+    return cs_sweep_scenario(sw, ov, n, d);
 }
 
 static void point_note(const cs_sweep *sw, size_t i, cs_diags *d)
@@ -275,6 +293,7 @@ cs_sweep_state *cs_sweep_begin(const cs_sweep *sw, const cs_sweep_options *o, cs
     }
     snprintf(path, sizeof path, "%s/points", st->dir);
     if (make_dir(path, d) != 0) goto fail;
+    remove_partial(path);
     snprintf(path, sizeof path, "%s/.work", st->dir);
     remove_tree(path); /* scratch of a run that was killed */
     if (make_dir(path, d) != 0) goto fail;
@@ -335,7 +354,7 @@ static void num(FILE *f, double x)
 }
 
 
-static const char *const kind_names[] = {"real", "count", "percent", "money"};
+static const char *const kind_names[] = {"real", "count", "percent", "money", "volume"};
 static const char *const design_names[] = {"grid", "sobol", "saltelli"};
 
 static int write_csv(const cs_sweep_state *st, const cs_sweep_value *v, cs_diags *d)
@@ -369,28 +388,16 @@ static int write_csv(const cs_sweep_state *st, const cs_sweep_value *v, cs_diags
     return cs_outfile_commit(&of, d);
 }
 
-/* sensitivity.csv and the tornado charts of a saltelli sweep. */
-static int write_sensitivity(const cs_sweep_state *st, const cs_sweep_value *v, cs_diags *d)
+/* sensitivity.csv and the tornado charts of a saltelli sweep, from the indices ix[metric * k + param]. */
+static int write_sensitivity(const cs_sweep_state *st, const cs_sobol_index *ix, const double *var, const size_t *used,
+                             cs_diags *d)
 {
     const cs_sweep *sw = st->sw;
-    size_t k = sw->nparams, n = sw->base_points;
-    double *f = malloc((sw->npoints + 1) * sizeof *f);
-    cs_sobol_index *ix = malloc((k * sw->nmetrics + 1) * sizeof *ix);
-    double *var = malloc((sw->nmetrics + 1) * sizeof *var);
-    size_t *used = malloc((sw->nmetrics + 1) * sizeof *used);
-    int rc = -1;
-    if (!f || !ix || !var || !used) {
-        cs_error(d, NULL, 0, 0, "out of memory");
-        goto done;
-    }
-    for (size_t m = 0; m < sw->nmetrics; m++) {
-        for (size_t i = 0; i < sw->npoints; i++) f[i] = v[i * sw->nmetrics + m].mean;
-        used[m] = cs_sensitivity_saltelli(f, n, k, ix + m * k, &var[m]);
-    }
+    size_t k = sw->nparams;
     char path[4200];
     snprintf(path, sizeof path, "%s/sensitivity.csv", st->dir);
     cs_outfile of;
-    if (cs_outfile_open(&of, path, d) != 0) goto done;
+    if (cs_outfile_open(&of, path, d) != 0) return -1;
     fputs("metric,parameter,first_order,first_order_se,total,total_se,variance,blocks\n", of.f);
     for (size_t m = 0; m < sw->nmetrics; m++)
         for (size_t j = 0; j < k; j++) {
@@ -400,18 +407,16 @@ static int write_sensitivity(const cs_sweep_state *st, const cs_sweep_value *v, 
             num(of.f, x->st_se), fputc(',', of.f), num(of.f, var[m]);
             fprintf(of.f, ",%zu\n", used[m]);
         }
-    if (cs_outfile_commit(&of, d) != 0) goto done;
-    rc = 0;
+    if (cs_outfile_commit(&of, d) != 0) return -1;
+    int rc = 0;
     if (st->o.charts >= 0) {
         snprintf(path, sizeof path, "%s/charts", st->dir);
-        if (make_dir(path, d) != 0) goto done;
+        if (make_dir(path, d) != 0) return -1;
         const char *names[CS_SWEEP_MAX_PARAMS];
         for (size_t j = 0; j < k; j++) names[j] = sw->param[j].path;
         for (size_t m = 0; m < sw->nmetrics && rc == 0; m++)
             rc = cs_sweep_tornado(path, sw->metric[m].column, names, ix + m * k, k, st->o.gnuplot, st->o.charts, d);
     }
-done:
-    free(f), free(ix), free(var), free(used);
     return rc;
 }
 
@@ -447,6 +452,7 @@ static int write_manifest(const cs_sweep_state *st, int ranks, cs_diags *d)
         fprintf(f, "%s\n    {\"path\": ", j ? "," : "");
         cs_json_cstr(f, p->path);
         fprintf(f, ", \"kind\": \"%s\", ", kind_names[p->kind]);
+        if (p->plan) fprintf(f, "\"plan\": %d, ", p->plan); /* a parameter of the scenario's plan K */
         if (p->values) {
             fputs("\"values\": [", f);
             for (size_t i = 0; i < p->nvalues; i++) {
@@ -487,9 +493,31 @@ int cs_sweep_finish(cs_sweep_state *st, int ranks, cs_diags *d)
             rc = -1;
         }
     if (rc == 0) rc = write_csv(st, v, d);
-    if (rc == 0 && sw->design == CS_DESIGN_SALTELLI) rc = write_sensitivity(st, v, d);
+    /* saltelli: the indices of each metric (its point means) to each parameter */
+    size_t k = sw->nparams, nm = sw->nmetrics;
+    cs_sobol_index *ix = NULL;
+    double *var = NULL, *f = NULL;
+    size_t *used = NULL;
+    if (rc == 0 && sw->design == CS_DESIGN_SALTELLI) {
+        ix = malloc((k * nm + 1) * sizeof *ix), var = malloc((nm + 1) * sizeof *var);
+        used = malloc((nm + 1) * sizeof *used), f = malloc((sw->npoints + 1) * sizeof *f);
+        if (!ix || !var || !used || !f) {
+            cs_error(d, NULL, 0, 0, "out of memory");
+            rc = -1;
+        }
+        for (size_t m = 0; rc == 0 && m < nm; m++) {
+            for (size_t i = 0; i < sw->npoints; i++) f[i] = v[i * nm + m].mean;
+            used[m] = cs_sensitivity_saltelli(f, sw->base_points, k, ix + m * k, &var[m]);
+            if (used[m] == SIZE_MAX) {
+                cs_error(d, NULL, 0, 0, "out of memory");
+                rc = -1;
+            }
+        }
+        if (rc == 0) rc = write_sensitivity(st, ix, var, used, d);
+    }
+    if (rc == 0) rc = cs_sweep_report(sw, st->dir, v, ix, var, used, d);
     if (rc == 0) rc = write_manifest(st, ranks, d);
-    free(v);
+    free(v), free(ix), free(var), free(used), free(f);
     return rc;
 }
 

@@ -544,3 +544,170 @@ int cs_yt_require(cs_yt_ctx *c, const cs_yt_node *m, const cs_yt_node *v, const 
     if (!typo) cs_yt_err(c, m, "missing required key '%s'%s", key, where);
     return 0;
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Overrides                                                                                   */
+
+static node *ovr_node(cs_yt_ctx *c, cs_yt_kind kind, size_t i, const char *text)
+{
+    node *n = cs_yt_calloc(c, 1, sizeof *n);
+    if (!n) return NULL;
+    n->kind = kind;
+    n->pos = (cs_pos){CS_YT_OVERRIDE_LINE + (long)i, 1};
+    if (text) {
+        n->plain = 1;
+        n->len = strlen(text);
+        if (!(n->text = cs_yt_strdup(c, text))) {
+            free(n);
+            return NULL;
+        }
+    }
+    return n;
+}
+
+/* Appends key `name` with a null value to mapping m; returns the value's slot. */
+static node **ovr_map_add(cs_yt_ctx *c, node *m, const char *name, size_t i)
+{
+    if (m->nkids + 2 > m->cap) {
+        size_t nc = m->cap ? 2 * m->cap : 4;
+        node **nk = realloc(m->kids, nc * sizeof *nk);
+        if (!nk) {
+            oom(c);
+            return NULL;
+        }
+        m->kids = nk, m->cap = nc;
+    }
+    node *k = ovr_node(c, CS_YT_SCALAR, i, name), *v = ovr_node(c, CS_YT_SCALAR, i, "");
+    if (!k || !v) {
+        cs_yt_free(k), cs_yt_free(v);
+        return NULL;
+    }
+    m->kids[m->nkids++] = k;
+    m->kids[m->nkids++] = v;
+    return &m->kids[m->nkids - 1];
+}
+
+/* The item of list l whose 'name:' is `name`, or NULL; *names gets the names seen, for a
+ * suggestion. */
+static node **named_item(node *l, const char *name, const char **names, size_t *nnames, size_t max)
+{
+    node **found = NULL;
+    *nnames = 0;
+    for (size_t k = 0; k < l->nkids; k++) {
+        const node *nm = l->kids[k]->kind == CS_YT_MAP ? cs_yt_find_key(l->kids[k], "name") : NULL;
+        if (!nm || nm->kind != CS_YT_SCALAR) continue;
+        if (!found && !strcmp(nm->text, name)) found = &l->kids[k];
+        if (*nnames < max) names[(*nnames)++] = nm->text;
+    }
+    return found;
+}
+
+int cs_yt_apply_override(cs_yt_ctx *c, cs_yt_node **root, const cs_yt_override *ov, size_t i, const char *what)
+{
+    cs_pos at = {CS_YT_OVERRIDE_LINE + (long)i, 1};
+    const char *shown = ov->shown ? ov->shown : ov->path;
+    node **slot = root;
+    const char *p = ov->path, *prev = "";
+    size_t prevlen = 0;
+    while (*p) {
+        if (*p == '[') { /* a list item, which must exist: a sweep changes items, it does not add them */
+            char *end;
+            errno = 0;
+            unsigned long long k = strtoull(p + 1, &end, 10);
+            if (end == p + 1 || *end != ']' || errno || p[1] == '-' || p[1] == '+') {
+                cs_yt_err_at(c, at, "'%s' is not a path such as 'bonuses.unilevel.levels[2]'", shown);
+                return -1;
+            }
+            if ((*slot)->kind != CS_YT_LIST) {
+                cs_yt_err_at(c, at, "'%s': '%.*s' is not a list in the base %s", shown, (int)prevlen, prev, what);
+                return -1;
+            }
+            if (k >= (*slot)->nkids) {
+                cs_yt_err_at(c, at, "'%s' is not in the base %s: '%.*s' has %zu item%s, numbered from 0 (items can be changed, not added)",
+                             shown, what, (int)prevlen, prev, (*slot)->nkids, (*slot)->nkids == 1 ? "" : "s");
+                return -1;
+            }
+            slot = &(*slot)->kids[k];
+            prev = ov->path, prevlen = (size_t)(end + 1 - ov->path);
+            p = end + 1;
+            if (*p == '.') p++;
+            continue;
+        }
+        size_t n = strcspn(p, ".[");
+        char name[128];
+        if (n == 0 || n >= sizeof name) {
+            cs_yt_err_at(c, at, "'%s' is not a path such as 'bonuses.unilevel.levels[2]'", shown);
+            return -1;
+        }
+        memcpy(name, p, n), name[n] = '\0';
+        if ((*slot)->kind == CS_YT_LIST) { /* ranks.Silver: the rank named Silver */
+            const char *names[64];
+            size_t nn;
+            node **item = named_item(*slot, name, names, &nn, 64);
+            if (!item) {
+                const char *s = cs_suggest(name, names, nn);
+                cs_yt_err_at(c, at, "'%s' is not in the base %s: no item of '%.*s' is named '%s'%s%s%s", shown, what,
+                             (int)prevlen, prev, name, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+                return -1;
+            }
+            slot = item;
+        } else {
+            if (cs_yt_is_null(*slot)) { /* 'active:' with nothing under it, or a mapping made just now */
+                node *m = ovr_node(c, CS_YT_MAP, i, NULL);
+                if (!m) return -1;
+                cs_yt_free(*slot);
+                *slot = m;
+            }
+            if ((*slot)->kind != CS_YT_MAP) {
+                cs_yt_err_at(c, at, "'%s': the base %s has no mapping where '%s' would go", shown, what, name);
+                return -1;
+            }
+            node *m = *slot, **next = NULL;
+            for (size_t j = 0; j + 1 < m->nkids; j += 2)
+                if (m->kids[j]->kind == CS_YT_SCALAR && !strcmp(m->kids[j]->text, name)) next = &m->kids[j + 1];
+            if (!next && p[n] == '[') {
+                cs_yt_err_at(c, at, "'%s' is not in the base %s (list items can be changed, not added)", shown, what);
+                return -1;
+            }
+            if (!next && !(next = ovr_map_add(c, m, name, i))) return -1;
+            slot = next;
+        }
+        p += n;
+        prev = ov->path, prevlen = (size_t)(p - ov->path);
+        if (*p == '.') p++;
+    }
+    if ((*slot)->kind != CS_YT_SCALAR) {
+        cs_yt_err_at(c, at, "'%s' names a %s in the base %s, not a single value", shown,
+                     (*slot)->kind == CS_YT_LIST ? "list" : "mapping", what);
+        return -1;
+    }
+    node *v = ovr_node(c, CS_YT_SCALAR, i, ov->value);
+    if (!v) return -1;
+    cs_yt_free(*slot);
+    *slot = v;
+    return 0;
+}
+
+void cs_yt_relocate_overrides(cs_diags *d, size_t from, const char *name, const cs_yt_override *ov, size_t n)
+{
+    for (size_t j = from; j < d->n; j++) {
+        cs_diag *g = &d->items[j];
+        if (g->line < CS_YT_OVERRIDE_LINE || (size_t)(g->line - CS_YT_OVERRIDE_LINE) >= n || !g->file || strcmp(g->file, name))
+            continue;
+        const cs_yt_override *o = &ov[g->line - CS_YT_OVERRIDE_LINE];
+        char *file = strdup(o->file ? o->file : "override"), *snip = NULL;
+        if (o->src && o->pos.line > 0) { /* the override's line, as diag.c echoes a line */
+            const char *q = o->src;
+            for (long l = 1; l < o->pos.line && *q; q++)
+                if (*q == '\n') l++;
+            size_t w = strcspn(q, "\r\n");
+            if ((snip = malloc(w + 1))) memcpy(snip, q, w), snip[w] = '\0';
+        }
+        if (!file) {
+            free(snip);
+            continue;
+        }
+        free(g->file), free(g->snippet);
+        g->file = file, g->snippet = snip, g->line = o->pos.line, g->col = o->pos.col;
+    }
+}

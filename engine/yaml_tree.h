@@ -179,4 +179,35 @@ unsigned cs_yt_map_keys(cs_yt_ctx *c, const cs_yt_node *m, const cs_yt_keyset *k
  * 'KEY'WHERE" at m, unless `typo` (a misspelling of it has been reported), and returns 0. */
 int cs_yt_require(cs_yt_ctx *c, const cs_yt_node *m, const cs_yt_node *v, const char *key, const char *where, int typo);
 
+/* ---- Overrides: values put in place before a loader checks the tree ------------------------ */
+
+/* A value that replaces (or adds) one scalar of a tree before its loader walks it: what a
+ * parameter sweep varies (docs/sweeps.md).  Going through the loader gives the value every check
+ * a written one gets.  `path` steps through the tree from the root:
+ *     NAME      a key of a mapping (created, with mappings on the way, when absent), or, on a list
+ *               of mappings, the item whose 'name:' is NAME ("ranks.Silver.gv");
+ *     [I]       item I (from 0) of a list, which must exist ("levels[2]").
+ * `value` is the scalar as it would be written ("5%").  Messages about the value, or about a check
+ * it makes fail, are put at file:pos with src's line echoed (cs_yt_relocate_overrides). */
+typedef struct cs_yt_override {
+    const char *path;
+    const char *value;
+    const char *shown; /* the path as the user wrote it, for messages ("plan.ranks.Silver.gv"); NULL: path */
+    const char *file;  /* where the value was written, e.g. the sweep file */
+    cs_pos pos;
+    const char *src;   /* that file's text (NUL-terminated), or NULL */
+} cs_yt_override;
+
+/* Nodes made for override i sit at line CS_YT_OVERRIDE_LINE + i, past any real line. */
+#define CS_YT_OVERRIDE_LINE 1000000000L
+
+/* Applies override i to the tree at *root (a mapping).  `what` names the file in messages ("plan":
+ * "'...' is not in the base plan").  Reports and returns -1 when the path does not lead to a
+ * scalar that can be set. */
+int cs_yt_apply_override(cs_yt_ctx *c, cs_yt_node **root, const cs_yt_override *ov, size_t i, const char *what);
+
+/* Moves the messages d->items[from..] of file `name` at override lines to where each override of
+ * ov[0..n) was written. */
+void cs_yt_relocate_overrides(cs_diags *d, size_t from, const char *name, const cs_yt_override *ov, size_t n);
+
 #endif

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gsl/gsl_errno.h>
+
 #include "compsim.h"
 #include "report.h"
 #include "sweep.h"
@@ -154,8 +156,11 @@ static int cmd_payout(int argc, char **argv)
     if (out_path && cs_outfile_open(&out, out_path, &d)) goto done;
     if (members_path && cs_outfile_open(&mem, members_path, &d)) goto done;
     if (cs_replay(p, g, out.f, mem.f, &sum, &d)) goto done;
-    if (out_path && cs_outfile_commit(&out, &d)) goto done;
-    if (members_path && cs_outfile_commit(&mem, &d)) goto done;
+    /* both files written and synced before either is renamed into place */
+    if (out_path && cs_outfile_finish(&out, &d)) goto done;
+    if (members_path && cs_outfile_finish(&mem, &d)) goto done;
+    if (out_path && cs_outfile_install(&out, &d)) goto done;
+    if (members_path && cs_outfile_install(&mem, &d)) goto done;
     cs_replay_summary_print(&sum, p, g, stdout);
     rc = 0;
 done:
@@ -371,7 +376,8 @@ static const char usage_sweep[] =
     "Runs the sweep's base scenario at every point of its design (grid, sobol or saltelli), each\n"
     "point with its own seed and replicas, and writes DIR (default results/<sweep name>/):\n"
     "sweep.csv (one row per point: parameter values, each metric's mean and 90% interval across\n"
-    "replicas), manifest.json and, for a saltelli design, sensitivity.csv with tornado charts.\n"
+    "replicas), report.html, manifest.json and, for a saltelli design, sensitivity.csv with\n"
+    "tornado charts.  Parameters may be the scenario's or its plans' (plan.bonuses.NAME.levels[I]).\n"
     "A finished point is kept in DIR/points/: running the same sweep again with the same DIR does\n"
     "only the points not yet done, and the files are the same as from one uninterrupted run.\n"
     "\n"
@@ -472,6 +478,8 @@ static int cmd_sweep(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* GSL's default handler aborts when its allocations fail; every GSL call's result is checked */
+    gsl_set_error_handler_off();
     if (argc < 2) return bad_usage("no command given", NULL, usage_main);
     const char *cmd = argv[1];
     if (is_help(cmd)) return fputs(usage_main, stdout), 0;

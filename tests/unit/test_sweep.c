@@ -15,7 +15,9 @@
 
 #include "scenario.h"
 #include "sim.h"
+#include "plan.h"
 #include "sweep.h"
+#include "yaml_tree.h"
 
 static const char base[] = "name: t\nplans: " COMPSIM_SOURCE_DIR "/plans/unilevel-doterra.yaml\nperiods: 6\n"
                            "types:\n  builder: {share: 27%}\nshocks:\n  - {from: 3, recruitment: 0.5}\n";
@@ -65,6 +67,80 @@ static void test_overrides(void **state)
     assert_null(s);
     assert_int_equal(d.nerrors, 3);
     assert_string_equal(d.items[2].file, "sweep.yaml");
+    cs_diags_free(&d);
+}
+
+/* Plan paths: which are sweepable and of what kind, which plan they address (docs/sweeps.md). */
+static void test_plan_paths(void **state)
+{
+    (void)state;
+    const char *rest;
+    assert_int_equal(cs_sweep_path_plan("market.population", &rest), 0);
+    assert_int_equal(cs_sweep_path_plan("plan.payout_cap", &rest), 1), assert_string_equal(rest, "payout_cap");
+    assert_int_equal(cs_sweep_path_plan("plan@3.ranks.Gold.gv", &rest), 3), assert_string_equal(rest, "ranks.Gold.gv");
+    assert_int_equal(cs_sweep_path_plan("plan@x.payout_cap", NULL), -1);
+    assert_int_equal(cs_sweep_path_plan("plan@0.payout_cap", NULL), -1);
+    assert_int_equal(cs_sweep_path_plan("planet.x", NULL), 0); /* not a plan path: the scenario's to refuse */
+    assert_int_equal(cs_sweep_path_kind("plan.bonuses.unilevel.levels[3]"), CS_SWP_PERCENT);
+    assert_int_equal(cs_sweep_path_kind("plan@2.bonuses[0].levels[0]"), CS_SWP_PERCENT);
+    assert_int_equal(cs_sweep_path_kind("plan.bonuses.unilevel.depth.Silver"), CS_SWP_COUNT);
+    assert_int_equal(cs_sweep_path_kind("plan.bonuses.x.rates_by_rank.Gold[1]"), CS_SWP_PERCENT);
+    assert_int_equal(cs_sweep_path_kind("plan.ranks.Silver Elite.gv"), CS_SWP_VOLUME); /* a name with a space */
+    assert_int_equal(cs_sweep_path_kind("plan.ranks[2].legs[0].count"), CS_SWP_COUNT);
+    assert_int_equal(cs_sweep_path_kind("plan.active.min_pv"), CS_SWP_VOLUME);
+    assert_int_equal(cs_sweep_path_kind("plan.enrolment_fee"), CS_SWP_MONEY);
+    assert_int_equal(cs_sweep_path_kind("plan.bonuses.b.cycle.amount.Gold"), CS_SWP_MONEY);
+    assert_int_equal(cs_sweep_path_kind("plan.bonuses.m.completion.3"), CS_SWP_MONEY);
+    assert_int_equal(cs_sweep_path_kind("plan.bonuses.u.levels"), -1);      /* a list, not a value */
+    assert_int_equal(cs_sweep_path_kind("plan.bonuses.u.levels[x]"), -1);
+    assert_int_equal(cs_sweep_path_kind("plan.bonuses.u.margin[0]"), -1);
+    assert_int_equal(cs_sweep_path_kind("plan.ranks.a,b.gv"), -1);          /* a CSV header cannot hold it */
+    assert_int_equal(cs_sweep_path_kind("plan.ranks..gv"), -1);
+    assert_int_equal(cs_sweep_path_kind("plan.name"), -1);
+    char b[16];
+    cs_sweep_format(CS_SWP_VOLUME, cs_sweep_round(CS_SWP_VOLUME, 1000.004), b, sizeof b), assert_string_equal(b, "1000");
+    cs_sweep_format(CS_SWP_VOLUME, 37.5, b, sizeof b), assert_string_equal(b, "37.5");
+}
+
+/* A plan's tree changed before its loader checks it: named items, list items, keys added; bad
+ * paths and refused values reported at the override's position. */
+static void test_plan_overrides(void **state)
+{
+    (void)state;
+    static const char plan[] = "name: p\nranks:\n  - {name: A, gv: 100}\n  - {name: B, gv: 200}\n"
+                               "bonuses:\n  - {name: u, type: unilevel, levels: [5%, 3%], depth: {A: 1, B: 2}}\n";
+    const char *src = "one\ntwo\n  p: [1]\n";
+    cs_yt_override ov[4] = {{"ranks.B.gv", "250.5", "plan.ranks.B.gv", "s.yaml", {3, 7}, src},
+                            {"bonuses.u.levels[1]", "4%", NULL, "s.yaml", {3, 7}, src},
+                            {"bonuses[0].depth.A", "2", NULL, "s.yaml", {3, 7}, src},
+                            {"payout_cap", "40%", NULL, "s.yaml", {3, 7}, src}};
+    cs_diags d;
+    cs_diags_init(&d);
+    cs_plan *p = cs_plan_load_overrides(plan, strlen(plan), "p.yaml", ov, 4, &d);
+    assert_non_null(p);
+    assert_int_equal(p->ranks[1].gv, 25050);
+    assert_int_equal(p->ranks[0].gv, 10000);
+    assert_int_equal(p->bonuses[0].levels.ppm[2 * 2 + 1], 40000); /* rank B's row, level 2 */
+    assert_int_equal(p->bonuses[0].levels.ppm[1 * 2 + 1], 40000); /* A now paid 2 levels */
+    assert_int_equal(p->payout_cap_ppm, 400000);                  /* a key the plan did not have */
+    cs_plan_free(p);
+    assert_int_equal(d.nerrors, 0);
+
+    cs_yt_override bad[3] = {{"ranks.Gold.gv", "1", "plan.ranks.Gold.gv", "s.yaml", {3, 7}, src},
+                             {"bonuses.u.levels[2]", "1%", NULL, "s.yaml", {3, 8}, src},
+                             {"bonuses.u.depth.A", "3", NULL, "s.yaml", {3, 9}, src}};
+    for (size_t i = 0; i < 3; i++) assert_null(cs_plan_load_overrides(plan, strlen(plan), "p.yaml", &bad[i], 1, &d));
+    assert_int_equal(d.nerrors, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal(d.items[i].file, "s.yaml");
+        assert_int_equal(d.items[i].line, 3);
+        assert_int_equal(d.items[i].col, 7 + (long)i);
+        assert_string_equal(d.items[i].snippet, "  p: [1]");
+    }
+    assert_string_equal(d.items[0].msg, "'plan.ranks.Gold.gv' is not in the base plan: no item of 'ranks' is named 'Gold'");
+    assert_string_equal(d.items[1].msg, "'bonuses.u.levels[2]' is not in the base plan: 'bonuses.u.levels' has 2 items, "
+                                        "numbered from 0 (items can be changed, not added)");
+    assert_string_equal(d.items[2].msg, "depth 3 is more than the 2 levels given in 'levels'");
     cs_diags_free(&d);
 }
 
@@ -142,6 +218,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_plan_paths),
+        cmocka_unit_test(test_plan_overrides),
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_grid),
         cmocka_unit_test(test_sobol_and_saltelli),
