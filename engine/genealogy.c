@@ -748,9 +748,11 @@ static int report_cycles(loader *L)
 
 static void free_store(cs_genealogy *g)
 {
-    cs_xfree(g->parent);
+    if (!g->vol_block) {
+        cs_xfree(g->parent);
+        cs_xfree(g->file_order);
+    }
     cs_xfree(g->id_off);
-    cs_xfree(g->file_order);
     cs_xfree(g->line);
     cs_xfree(g->join);
     cs_xfree(g->joined_in_file);
@@ -767,13 +769,13 @@ static void free_store(cs_genealogy *g)
 static void populate_store(cs_genealogy *g)
 {
     size_t n = g->n, cells = n * g->nperiods;
-    populate(g->parent, n * sizeof *g->parent);
     populate(g->id_off, n * sizeof *g->id_off);
-    populate(g->file_order, n * sizeof *g->file_order);
     populate(g->line, n * sizeof *g->line);
     populate(g->join, n * sizeof *g->join);
     populate(g->joined_in_file, n);
-    if (g->vol_block) return; /* the volumes are in memory touched before */
+    if (g->vol_block) return; /* parent, file_order and the volumes are in memory touched before */
+    populate(g->parent, n * sizeof *g->parent);
+    populate(g->file_order, n * sizeof *g->file_order);
     populate(g->pv, cells * sizeof *g->pv);
     populate(g->bv, cells * sizeof *g->bv);
     populate(g->retail, cells * sizeof *g->retail);
@@ -787,9 +789,7 @@ static int alloc_store(loader *L, cs_genealogy *g, size_t n, size_t np, int fill
 {
     size_t cells;
     if (__builtin_mul_overflow(n, np, &cells) || cells > SIZE_MAX / sizeof(int64_t)) return -1;
-    g->parent = cs_xmalloc_n(n, sizeof *g->parent);
     g->id_off = cs_xmalloc_n(n, sizeof *g->id_off);
-    g->file_order = cs_xmalloc_n(n, sizeof *g->file_order);
     g->line = cs_xmalloc_n(n, sizeof *g->line);
     g->join = cs_xmalloc_n(n, sizeof *g->join);
     g->joined_in_file = cs_xmalloc_n(n, 1);
@@ -801,7 +801,10 @@ static int alloc_store(loader *L, cs_genealogy *g, size_t n, size_t np, int fill
         g->retail = carve(L, cells, sizeof *g->retail);
         g->vol_block = L->scratch;
         L->scratch_given = 1;
+        /* parent and file_order will be the tree stage's par and order, in the same block */
     } else {
+        g->parent = cs_xmalloc_n(n, sizeof *g->parent);
+        g->file_order = cs_xmalloc_n(n, sizeof *g->file_order);
         /* a member with no row in a period has zero volume then */
         void *(*alloc)(size_t, size_t) = filled ? cs_xmalloc_n : cs_xcalloc;
         g->pv = alloc(cells, sizeof *g->pv);
@@ -811,8 +814,8 @@ static int alloc_store(loader *L, cs_genealogy *g, size_t n, size_t np, int fill
     g->total_bv = calloc(np, sizeof *g->total_bv);
     g->n = n;
     g->nperiods = np;
-    return g->parent && g->id_off && g->file_order && g->line && g->join && g->joined_in_file && g->pv && g->bv &&
-                   g->retail && g->total_bv
+    return (g->vol_block || (g->parent && g->file_order)) && g->id_off && g->line && g->join && g->joined_in_file &&
+                   g->pv && g->bv && g->retail && g->total_bv
                ? 0
                : -1;
 }
@@ -943,14 +946,21 @@ static int fill_store(loader *L, const rows_state *S, cs_genealogy *g)
 {
     if (place_ids(L, g)) return -1;
     long n = (long)L->n;
+    int own = !g->vol_block; /* else the tree stage's arrays are the store's: the same values */
+    if (!own) {
+        g->parent = L->par;
+        g->file_order = L->order;
+    }
 #pragma omp parallel for schedule(static)
     for (long i = 0; i < n; i++) {
         if (i + AHEAD < n) __builtin_prefetch(&L->m[L->order[i + AHEAD]]);
         uint32_t r = L->order[i];
         const member *m = &L->m[r];
-        g->parent[i] = L->par[i];
+        if (own) {
+            g->parent[i] = L->par[i];
+            g->file_order[i] = r;
+        }
         g->id_off[i] = m->id.off;
-        g->file_order[i] = r;
         g->line[i] = m->line;
         g->join[i] = m->join >= 0 ? L->per.join_period[m->join] : m->first == INT32_MAX ? (int32_t)L->per.n : m->first;
         g->joined_in_file[i] = m->join < 0 ? 1 : L->per.join_exact[m->join];
