@@ -751,10 +751,10 @@ static void free_store(cs_genealogy *g)
     if (!g->vol_block) {
         cs_xfree(g->parent);
         cs_xfree(g->file_order);
+        cs_xfree(g->line);
+        cs_xfree(g->join);
     }
     cs_xfree(g->id_off);
-    cs_xfree(g->line);
-    cs_xfree(g->join);
     cs_xfree(g->joined_in_file);
     if (g->vol_block) {
         cs_xfree(g->vol_block);
@@ -770,12 +770,12 @@ static void populate_store(cs_genealogy *g)
 {
     size_t n = g->n, cells = n * g->nperiods;
     populate(g->id_off, n * sizeof *g->id_off);
-    populate(g->line, n * sizeof *g->line);
-    populate(g->join, n * sizeof *g->join);
     populate(g->joined_in_file, n);
-    if (g->vol_block) return; /* parent, file_order and the volumes are in memory touched before */
+    if (g->vol_block) return; /* parent, file_order, line, join and the volumes: in memory touched before */
     populate(g->parent, n * sizeof *g->parent);
     populate(g->file_order, n * sizeof *g->file_order);
+    populate(g->line, n * sizeof *g->line);
+    populate(g->join, n * sizeof *g->join);
     populate(g->pv, cells * sizeof *g->pv);
     populate(g->bv, cells * sizeof *g->bv);
     populate(g->retail, cells * sizeof *g->retail);
@@ -790,8 +790,6 @@ static int alloc_store(loader *L, cs_genealogy *g, size_t n, size_t np, int fill
     size_t cells;
     if (__builtin_mul_overflow(n, np, &cells) || cells > SIZE_MAX / sizeof(int64_t)) return -1;
     g->id_off = cs_xmalloc_n(n, sizeof *g->id_off);
-    g->line = cs_xmalloc_n(n, sizeof *g->line);
-    g->join = cs_xmalloc_n(n, sizeof *g->join);
     g->joined_in_file = cs_xmalloc_n(n, 1);
     const size_t tree_needs = 4 * (n + 16) * sizeof(uint32_t) + 5 * 64; /* order, par, first, kids (up is there) */
     size_t room = L->scratch_size - L->scratch_used;
@@ -801,10 +799,13 @@ static int alloc_store(loader *L, cs_genealogy *g, size_t n, size_t np, int fill
         g->retail = carve(L, cells, sizeof *g->retail);
         g->vol_block = L->scratch;
         L->scratch_given = 1;
-        /* parent and file_order will be the tree stage's par and order, in the same block */
+        /* parent and file_order will be the tree stage's par and order, in the same block, and
+         * line and join will take the room of its recruit lists (`tree_needs` keeps it) */
     } else {
         g->parent = cs_xmalloc_n(n, sizeof *g->parent);
         g->file_order = cs_xmalloc_n(n, sizeof *g->file_order);
+        g->line = cs_xmalloc_n(n, sizeof *g->line);
+        g->join = cs_xmalloc_n(n, sizeof *g->join);
         /* a member with no row in a period has zero volume then */
         void *(*alloc)(size_t, size_t) = filled ? cs_xmalloc_n : cs_xcalloc;
         g->pv = alloc(cells, sizeof *g->pv);
@@ -814,7 +815,7 @@ static int alloc_store(loader *L, cs_genealogy *g, size_t n, size_t np, int fill
     g->total_bv = calloc(np, sizeof *g->total_bv);
     g->n = n;
     g->nperiods = np;
-    return (g->vol_block || (g->parent && g->file_order)) && g->id_off && g->line && g->join && g->joined_in_file &&
+    return (g->vol_block || (g->parent && g->file_order && g->line && g->join)) && g->id_off && g->joined_in_file &&
                    g->pv && g->bv && g->retail && g->total_bv
                ? 0
                : -1;
@@ -947,9 +948,12 @@ static int fill_store(loader *L, const rows_state *S, cs_genealogy *g)
     if (place_ids(L, g)) return -1;
     long n = (long)L->n;
     int own = !g->vol_block; /* else the tree stage's arrays are the store's: the same values */
-    if (!own) {
+    if (!own) { /* after breadth_first: its recruit lists' room is free again */
         g->parent = L->par;
         g->file_order = L->order;
+        g->line = carve(L, (size_t)n, sizeof *g->line);
+        g->join = carve(L, (size_t)n, sizeof *g->join);
+        if (!g->line || !g->join) return -1;
     }
 #pragma omp parallel for schedule(static)
     for (long i = 0; i < n; i++) {

@@ -33,8 +33,8 @@ typedef struct cs_genealogy {
     int64_t *pv, *bv, *retail; /* nperiods * n, hundredths; bv == pv values when there is no bv column */
     int64_t *total_bv;    /* nperiods: sum of bv, checked not to overflow */
     int has_bv, has_retail, has_period, has_join;
-    void *vol_block;      /* private: when not NULL, pv, bv, retail, parent and file_order are inside this
-                             block, freed with it */
+    void *vol_block;      /* private: when not NULL, pv, bv, retail, parent, file_order, line and join are
+                             inside this block, freed with it */
     /* The `placement` and `leg` columns; both arrays are NULL when the file has neither column. */
     int32_t *pparent;     /* n: explicit placement parent's index, or -1 (automatic) */
     int8_t *pslot;        /* n: explicit slot (L = 0, R = 1, position k = k - 1), or -1 (automatic) */
