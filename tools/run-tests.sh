@@ -19,14 +19,14 @@ for variant in release sanitize; do
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --test-dir "$dir" --output-on-failure -j "$jobs"
 done
-# The optional MPI build: only its own test (sweeps under mpirun -np 1, 2, 3 against the run
+# The optional MPI build: only its own tests (sweeps under mpirun -np 1, 2, 3 against the run
 # without mpirun); every other test is the release build's, which has no MPI.
 dir=build-test-mpi
 rm -rf "$dir"
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DCOMPSIM_WERROR=ON -DCOMPSIM_MPI=ON
 cmake --build "$dir" -j "$jobs" --target compsim
 echo "== tests (MPI build)"
-ctest --test-dir "$dir" --output-on-failure -R sweep_mpi
+ctest --test-dir "$dir" --output-on-failure -R "_mpi$"
 echo "== valgrind (release build)"
 sh tests/valgrind.sh build-test-release/compsim .
 secs=${FUZZ_SECONDS:-60}
