@@ -1,0 +1,153 @@
+/* genealogy_load: the loader's state, shared by its stages (genealogy.c: tree and store;
+ * genealogy_resolve.c: resolving ids).  Not an API: the entry points are in genealogy.h. */
+#ifndef COMPSIM_GENEALOGY_LOAD_H
+#define COMPSIM_GENEALOGY_LOAD_H
+
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "genealogy_int.h"
+#include "idtab.h"
+
+#define PEND(p) (-2 - (int32_t)(p)) /* sponsor of a first row: an id with no row yet */
+#define AHEAD 16 /* loops that read at random prefetch this many iterations ahead */
+#define LOOKAHEAD 24 /* rows between the prefetch of a row's hash slots and their use */
+
+typedef struct {
+    union {
+        const char *p; /* the id, in its first row */
+        uint64_t off;  /* once the store is filled: where it is in id_buf */
+    } id;
+    int32_t sp;     /* sponsor in the first row: its rank, -1 for none, PEND(p) if it had no row then */
+    uint32_t line;  /* of the first row */
+    int32_t join;   /* join_period label (in `joins`) of the first row, -1 for none */
+    uint32_t idlen;
+    uint32_t label; /* period label (in `periods`) of the first row */
+    uint32_t slot;  /* order of the first row among the rows with an id */
+    int32_t first;  /* first period with a row (INT32_MAX: none), for a member without join_period */
+    uint32_t kept;  /* the first row's values count (it has no error) */
+    int64_t pv, bv, retail; /* of the first row */
+} member; /* 64 bytes: the store is filled from one cache line per member */
+
+/* A row kept that is not its member's first (files with periods). */
+typedef struct {
+    uint32_t rank, label, line, slot;
+    int64_t pv, bv, retail;
+} later_row;
+
+/* A row that is not its member's first, as resolving finds it (checked in finish_resolve). */
+typedef struct {
+    uint32_t slot, first; /* of this row; of the member's first row */
+    uint32_t line;
+    int32_t join;
+    uint32_t label, keep;
+    const char *sp; /* the sponsor field, NULL if empty */
+    uint32_t splen;
+    int64_t pv, bv, retail;
+} dup_row;
+
+/* The ids of one half (stage 2). */
+typedef struct {
+    cs_idtab ids;  /* a = first row's slot (GL_NONE before it), b = pending number (GL_NONE if none) */
+    size_t slots;  /* rows with an id so far (of either half) */
+    size_t nfirst; /* members of this half */
+    uint32_t *list; /* the rows of a part whose ids, then whose sponsors, are in this half */
+    dup_row *dup;  /* in file order */
+    size_t ndup, dup_cap;
+    uint32_t *pend_first; /* pending id -> its first row's slot, once it has a row */
+    const char **pend_id;
+    uint32_t *pend_len;
+    size_t npend, pend_cap;
+} half;
+
+typedef struct {
+    const char *name;
+    gl_errlist err;
+    gl_input in;
+    size_t records; /* read, good or bad, up to the first part that could not be read to its end */
+    int structural; /* some record could not be read, so the tree checks would mislead */
+
+    half h[2];      /* stage 2: the ids, in two halves */
+    void *id_block; /* the block the two halves' tables were cut from */
+    size_t id_block_size;
+    uint32_t *spref; /* slot -> the row's sponsor (stage 2) */
+    uint32_t *rank;  /* slot -> rank of a first row; NULL when every row is its member's first */
+    member *m;       /* by slot during stage 2, by rank after it */
+    size_t n;        /* members */
+    size_t nslots;   /* rows with an id */
+    later_row *later;
+    size_t nlater, later_cap;
+    uint32_t *pend_rank; /* pending id -> rank, once it has a row (both halves' pending ids) */
+    const char **pend_id;
+    uint32_t *pend_len;
+    size_t npend;
+    char **owned; /* the parts' unescaped fields, which ids may point to */
+    size_t nowned, owned_cap;
+
+    cs_strtab periods, joins; /* labels in order of first appearance in the file */
+    uint32_t *period_line;    /* first line of each period label */
+    size_t period_line_cap;
+
+    gl_periods per; /* the periods in order, and where join_period values fall */
+
+    /* tree: in the id table's memory, which is no longer needed then */
+    char *scratch;
+    size_t scratch_size, scratch_used;
+    int scratch_given; /* the store's volumes live at its start, so the store owns it now */
+    int32_t *up;     /* rank -> sponsor's rank, -1 root, -2 sponsor not a member */
+    size_t unknown;  /* members whose sponsor is not a member */
+    uint32_t *order; /* breadth-first position -> rank */
+    int32_t *par;    /* breadth-first position -> the sponsor's position, -1 for a root */
+    uint32_t *pos;   /* rank -> breadth-first position, GL_NONE if not reached (when needed) */
+    size_t nreached;
+} loader;
+
+/* Has the pages of p[0 .. bytes) mapped by this thread, without changing what they hold: the
+ * page faults of fresh memory (the kernel clearing each page) cost more than anything else here,
+ * and this takes them off a thread that has more to do. */
+static inline void gl_populate(void *p, size_t bytes)
+{
+#ifdef MADV_POPULATE_WRITE
+    uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095, e = ((uintptr_t)p + bytes + 4095) & ~(uintptr_t)4095;
+    madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+#else
+    (void)p, (void)bytes;
+#endif
+}
+
+/* n * size bytes of the scratch block (a cache line apart), or NULL. */
+static inline void *gl_carve(loader *L, size_t n, size_t size)
+{
+    size_t at = (L->scratch_used + 63) & ~(size_t)63;
+    if (n > (L->scratch_size - at) / size || at > L->scratch_size) return NULL;
+    L->scratch_used = at + n * size;
+    return L->scratch + at;
+}
+
+static inline const char *gl_show_rank(const loader *L, uint32_t rank, char out[SHOW_CAP])
+{
+    return gl_show(out, L->m[rank].id.p, L->m[rank].idlen);
+}
+
+/* A sponsor as member records hold it (see `member`). */
+static inline const char *gl_show_sponsor(const loader *L, int32_t sp, char out[SHOW_CAP])
+{
+    if (sp == -1) return "";
+    if (sp >= 0) return gl_show_rank(L, (uint32_t)sp, out);
+    size_t p = (size_t)(-2 - sp);
+    return gl_show(out, L->pend_id[p], L->pend_len[p]);
+}
+
+static inline const char *gl_show_label(const cs_strtab *t, int64_t i, char out[SHOW_CAP])
+{
+    return i < 0 ? "" : gl_show(out, cs_strtab_str(t, (size_t)i), cs_strtab_len(t, (size_t)i));
+}
+
+/* Stage 2 (genealogy_resolve.c): reads the rows and resolves their ids, numbers the members and
+ * checks their other rows.  Returns -1 when nothing more can be checked. */
+int gl_read_rows(loader *L);
+/* After stage 2: the id tables' memory becomes the scratch block of the later stages. */
+int gl_take_scratch(loader *L);
+
+#endif
