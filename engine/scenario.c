@@ -551,20 +551,7 @@ static void relocate_override_diags(cs_diags *d, size_t from, const char *name, 
         cs_diag *g = &d->items[j];
         if (g->line < OVR_LINE || (size_t)(g->line - OVR_LINE) >= n || !g->file || strcmp(g->file, name)) continue;
         const cs_scenario_override *o = &ov[g->line - OVR_LINE];
-        char *file = strdup(o->file ? o->file : "override"), *snip = NULL;
-        if (o->src && o->pos.line > 0) { /* the override's line, as diag.c echoes a line */
-            const char *q = o->src;
-            for (long l = 1; l < o->pos.line && *q; q++)
-                if (*q == '\n') l++;
-            size_t w = strcspn(q, "\r\n");
-            if ((snip = malloc(w + 1))) memcpy(snip, q, w), snip[w] = '\0';
-        }
-        if (!file) {
-            free(snip);
-            continue;
-        }
-        free(g->file), free(g->snippet);
-        g->file = file, g->snippet = snip, g->line = o->pos.line, g->col = o->pos.col;
+        cs_yt_move_diag(g, o->file, o->pos, o->src);
     }
 }
 

@@ -688,6 +688,24 @@ int cs_yt_apply_override(cs_yt_ctx *c, cs_yt_node **root, const cs_yt_override *
     return 0;
 }
 
+void cs_yt_move_diag(cs_diag *g, const char *file, cs_pos pos, const char *src)
+{
+    char *f = strdup(file ? file : "override"), *snip = NULL;
+    if (src && pos.line > 0) { /* the override's line, as diag.c echoes a line */
+        const char *q = src;
+        for (long l = 1; l < pos.line && *q; q++)
+            if (*q == '\n') l++;
+        size_t w = strcspn(q, "\r\n");
+        if ((snip = malloc(w + 1))) memcpy(snip, q, w), snip[w] = '\0';
+    }
+    if (!f) { /* the message stays where it was */
+        free(snip);
+        return;
+    }
+    free(g->file), free(g->snippet);
+    g->file = f, g->snippet = snip, g->line = pos.line, g->col = pos.col;
+}
+
 void cs_yt_relocate_overrides(cs_diags *d, size_t from, const char *name, const cs_yt_override *ov, size_t n)
 {
     for (size_t j = from; j < d->n; j++) {
@@ -695,19 +713,6 @@ void cs_yt_relocate_overrides(cs_diags *d, size_t from, const char *name, const 
         if (g->line < CS_YT_OVERRIDE_LINE || (size_t)(g->line - CS_YT_OVERRIDE_LINE) >= n || !g->file || strcmp(g->file, name))
             continue;
         const cs_yt_override *o = &ov[g->line - CS_YT_OVERRIDE_LINE];
-        char *file = strdup(o->file ? o->file : "override"), *snip = NULL;
-        if (o->src && o->pos.line > 0) { /* the override's line, as diag.c echoes a line */
-            const char *q = o->src;
-            for (long l = 1; l < o->pos.line && *q; q++)
-                if (*q == '\n') l++;
-            size_t w = strcspn(q, "\r\n");
-            if ((snip = malloc(w + 1))) memcpy(snip, q, w), snip[w] = '\0';
-        }
-        if (!file) {
-            free(snip);
-            continue;
-        }
-        free(g->file), free(g->snippet);
-        g->file = file, g->snippet = snip, g->line = o->pos.line, g->col = o->pos.col;
+        cs_yt_move_diag(g, o->file, o->pos, o->src);
     }
 }

@@ -206,6 +206,8 @@ typedef struct cs_yt_override {
  * scalar that can be set. */
 int cs_yt_apply_override(cs_yt_ctx *c, cs_yt_node **root, const cs_yt_override *ov, size_t i, const char *what);
 
+/* Moves message g to file:pos (an override's place), echoing that line of src (NULL: none). */
+void cs_yt_move_diag(cs_diag *g, const char *file, cs_pos pos, const char *src);
 /* Moves the messages d->items[from..] of file `name` at override lines to where each override of
  * ov[0..n) was written. */
 void cs_yt_relocate_overrides(cs_diags *d, size_t from, const char *name, const cs_yt_override *ov, size_t n);
