@@ -63,6 +63,8 @@ typedef struct {
     char *scratch;
     size_t scratch_len, scratch_cap;
     int done;       /* EOF or a fatal error was returned */
+    int bytewise;   /* set by tests only: every record takes the byte-by-byte path, the reference
+                     * that the 16-byte path (read_plain_record) must agree with */
     char errbuf[96];
 } cs_csv;
 

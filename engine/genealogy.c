@@ -50,6 +50,10 @@
 #include "genealogy_load.h"
 #include "xalloc.h"
 
+#ifdef GL_TRACE
+double gl_trace_last;
+#endif
+
 static void oom(loader *L) { gl_err_add(&L->err, 0, ST_PARSE, "out of memory"); }
 
 static void loader_free(loader *L)
@@ -431,6 +435,7 @@ static cs_genealogy *build(loader *L)
     if (gl_order_periods(&L->per, &L->periods, L->period_line, &L->joins, &L->err) ||
         __builtin_mul_overflow(L->n, L->per.n, &cells))
         goto oom;
+    gl_trace("periods");
     rows_state S = {.fast = L->nlater == 0};
     cs_genealogy *g = calloc(1, sizeof *g);
     S.total = calloc(L->per.n, sizeof *S.total);
@@ -447,6 +452,7 @@ static cs_genealogy *build(loader *L)
 #pragma omp section
         if (store) populate_store(g);
     }
+    gl_trace("tree");
     if (err || (tree_ok && L->nreached < L->n && (find_positions(L) || report_cycles(L)))) goto fail;
     tree_ok = tree_ok && L->nreached == L->n;
     store = tree_ok && !L->err.total;
@@ -457,7 +463,9 @@ static cs_genealogy *build(loader *L)
     }
     g->n = L->n;
     g->nperiods = L->per.n;
+    gl_trace("rows");
     if (!store || L->err.total || fill_store(L, &S, g)) goto fail;
+    gl_trace("store");
     memcpy(g->total_bv, S.total, L->per.n * sizeof *S.total);
     g->has_bv = L->in.col[COL_BV] >= 0;
     g->has_retail = L->in.col[COL_RETAIL] >= 0;
@@ -485,7 +493,9 @@ cs_genealogy *cs_genealogy_load_parts(const char *buf, size_t len, const char *n
     memset(&L, 0, sizeof L);
     L.name = name;
     cs_genealogy *g = NULL;
-    if (gl_read_header(&L.in, buf, len, part_bytes, &L.err) == 0 && gl_read_rows(&L) == 0 && L.n > 0)
+    gl_trace(NULL);
+    if (gl_read_header(&L.in, buf, len, part_bytes, &L.err) == 0 && (gl_trace("header, scan"), 1) &&
+        gl_read_rows(&L) == 0 && L.n > 0)
         g = build(&L); /* n == 0: every row had an error */
     int place = g && !L.err.total ? gl_has_placement_columns(buf, len) : 0;
     if (place < 0)
@@ -499,6 +509,7 @@ cs_genealogy *cs_genealogy_load_parts(const char *buf, size_t len, const char *n
     }
     gl_err_flush(&L.err, d, name);
     loader_free(&L);
+    gl_trace("placement, free");
     return g;
 }
 

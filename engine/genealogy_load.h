@@ -103,6 +103,24 @@ typedef struct {
     size_t nreached;
 } loader;
 
+/* Stage times on stderr, in a build with -DGL_TRACE (for docs/performance.md); nothing otherwise. */
+#ifdef GL_TRACE
+#include <stdio.h>
+#include <time.h>
+extern double gl_trace_last;
+static inline void gl_trace(const char *stage)
+{
+    double last = gl_trace_last;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    double now = (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+    if (stage) fprintf(stderr, "  %-16s %.3f s\n", stage, now - last);
+    gl_trace_last = now;
+}
+#else
+#define gl_trace(stage) ((void)0)
+#endif
+
 /* Has the pages of p[0 .. bytes) mapped by this thread, without changing what they hold: the
  * page faults of fresh memory (the kernel clearing each page) cost more than anything else here,
  * and this takes them off a thread that has more to do. */

@@ -65,10 +65,12 @@ static int32_t lookup(cs_idtab *ids, const char *s, size_t len)
 
 int gl_has_placement_columns(const char *buf, size_t len)
 {
+    /* the loader read and checked this header already, so only a lack of memory can stop the
+     * reader here; cs_csv_init would check the encoding of the whole file again */
+    if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) buf += 3, len -= 3;
     cs_csv r;
-    cs_csv_init(&r, buf, len);
+    cs_csv_init_part(&r, buf, len, 1, 0, cs_csv_tail(buf, len), NULL, 0);
     int st = cs_csv_next(&r);
-    /* the loader read this header already, so only a lack of memory can stop the reader here */
     int has = st != CS_CSV_RECORD ? -1 : find_column(&r, "placement") >= 0 || find_column(&r, "leg") >= 0;
     cs_csv_free(&r);
     return has;

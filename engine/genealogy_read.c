@@ -237,12 +237,20 @@ static const char *own(gl_part *p, const cs_csv_field *f)
     return s;
 }
 
+/* memcmp(a, b, n) == 0 inline: labels are short, and a call to memcmp per row costs more. */
+static int same_bytes(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
 /* Number of a label within the part (rows tend to come period by period, so the last one is
  * tried first); with `line`, notes the line where a new label first appears.  -1 when out of
  * memory. */
 static int32_t part_label(gl_part *p, cs_strtab *t, const cs_csv_field *f, int32_t *last, const long *line)
 {
-    if (*last >= 0 && cs_strtab_len(t, (size_t)*last) == f->len && !memcmp(cs_strtab_str(t, (size_t)*last), f->p, f->len))
+    if (*last >= 0 && cs_strtab_len(t, (size_t)*last) == f->len && same_bytes(cs_strtab_str(t, (size_t)*last), f->p, f->len))
         return *last;
     int added;
     int64_t i = cs_strtab_intern(t, f->p, f->len, &added);

@@ -2,6 +2,7 @@
  * to members, by both cpus. */
 #define _DEFAULT_SOURCE /* MADV_POPULATE_WRITE */
 #include <limits.h>
+#include <math.h>
 #include <omp.h>
 #include <sched.h>
 #include <stdio.h>
@@ -397,11 +398,17 @@ int gl_read_rows(loader *L)
     /* about rows / periods ids, with room for members that have rows in only half the periods;
      * the table grows if that was too few */
     size_t labels = in->labels > 1 ? in->labels / 2 : 1, ids = in->rows_all / labels;
-    if (cs_idtab_init(&L->h[0].ids, ids < in->rows_all ? ids : in->rows_all) || cs_strtab_init(&L->periods, 16) ||
+    if (ids > in->rows_all) ids = in->rows_all;
+    /* each half gets its share of the ids by a bit of their hash: about ids / 2, give or take a
+     * standard deviation of sqrt(ids) / 2, so a margin of 8 sqrt(ids) keeps a half from growing
+     * (a copy of its table) for want of a few slots */
+    ids += 8 * (size_t)sqrt((double)ids) + 64;
+    if (cs_idtab_init(&L->h[0].ids, ids) || cs_strtab_init(&L->periods, 16) ||
         cs_strtab_init(&L->joins, 16))
         goto oom;
     L->id_block = cs_idtab_split(&L->h[0].ids, &L->h[1].ids);
     L->id_block_size = (L->h[0].ids.size + L->h[1].ids.size) * sizeof(cs_idslot);
+    gl_trace("id tables");
     L->m = cs_xmalloc_n(in->rows_all, sizeof *L->m);
     L->spref = cs_xmalloc_n(in->rows_all, sizeof *L->spref);
     pipeline P = {.L = L, .nbuf = in->nparts < 12 ? in->nparts : 12};
@@ -424,7 +431,9 @@ int gl_read_rows(loader *L)
     free(P.parsed);
     free(P.map);
     free(P.map_state);
+    gl_trace("parse, resolve");
     if (!ok || finish_resolve(L, P.next[0])) goto oom;
+    gl_trace("number, sponsors");
     if (!L->records) {
         gl_err_add(&L->err, 0, ST_PARSE, "no members");
         return -1;

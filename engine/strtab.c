@@ -8,26 +8,6 @@
 #define REC_BITS 40
 #define REC_MASK ((UINT64_C(1) << REC_BITS) - 1)
 
-static uint64_t mix(uint64_t a, uint64_t b)
-{
-    __uint128_t r = (__uint128_t)a * b;
-    return (uint64_t)(r >> 64) ^ (uint64_t)r;
-}
-
-uint64_t cs_hash_bytes(const char *s, size_t len)
-{
-    const uint64_t k0 = UINT64_C(0xa0761d6478bd642f), k1 = UINT64_C(0xe7037ed1a0b428db);
-    uint64_t h = mix(len ^ k0, k1), w;
-    for (; len >= 8; s += 8, len -= 8) {
-        memcpy(&w, s, 8);
-        h = mix(w ^ k0, h ^ k1);
-    }
-    w = 0;
-    memcpy(&w, s, len);
-    h = mix(w ^ k0 ^ len, h ^ k1);
-    return mix(h, k0 ^ k1);
-}
-
 int cs_strtab_init(cs_strtab *t, size_t n)
 {
     memset(t, 0, sizeof *t);

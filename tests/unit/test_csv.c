@@ -299,6 +299,57 @@ static void test_parts(void **state)
     cs_csv_free(&r);
 }
 
+/* Reads buf[0 .. len) as read_all_len does, bytewise or not, into o. */
+static void summary(const char *buf, size_t len, int bytewise, char *o, size_t cap)
+{
+    cs_csv r;
+    cs_csv_init(&r, buf, len);
+    r.bytewise = bytewise;
+    size_t n = 0;
+    o[0] = '\0';
+    cs_csv_status st;
+    while ((st = cs_csv_next(&r)) != CS_CSV_EOF && n < cap) {
+        if (st == CS_CSV_RECORD) {
+            n += (size_t)snprintf(o + n, cap - n, "%ld:", r.line);
+            for (size_t i = 0; i < r.nfields && n < cap; i++)
+                n += (size_t)snprintf(o + n, cap - n, "[%.*s]", (int)r.field[i].len, r.field[i].p);
+            if (n < cap) n += (size_t)snprintf(o + n, cap - n, "\n");
+        } else {
+            n += (size_t)snprintf(o + n, cap - n, "%d %ld: %s\n", (int)st, r.error_line, r.error);
+        }
+    }
+    cs_csv_free(&r);
+}
+
+/* Records of plain fields are split 16 bytes at a time; every other input goes byte by byte.  The
+ * two must agree on every input: random ones over the bytes that matter (separators, CR, LF,
+ * quotes, a two-byte character and an invalid byte), long enough to cross 16-byte blocks. */
+static void test_fast_path_agrees(void **state)
+{
+    (void)state;
+    static const char *const atoms[] = {"a", "b", "7", ",", ",", "\n", "\n", "\r\n", "\r", "\"", "\xc3\xa9", "\xff", "\0"};
+    static char a[8192], b[8192];
+    char buf[400];
+    uint64_t x = 12345;
+    for (int t = 0; t < 30000; t++) {
+        size_t len = 0, target = (size_t)(t % 97) * 3;
+        while (len < target) {
+            x = x * 6364136223846793005u + 1442695040888963407u;
+            unsigned k = (unsigned)(x >> 33) % 64;
+            /* mostly letters and commas (records that take the fast path), now and then the rest;
+             * the invalid bytes only in a few inputs, since they end the reading */
+            const char *s = k < 40 ? atoms[k % 4] : k < 58 ? atoms[4 + k % 5] : k < 62 ? atoms[9 + k % 2]
+                          : t % 10 == 0 ? atoms[11 + k % 2] : "c";
+            size_t l = s[0] ? strlen(s) : 1;
+            memcpy(buf + len, s, l);
+            len += l;
+        }
+        summary(buf, len, 0, a, sizeof a);
+        summary(buf, len, 1, b, sizeof b);
+        if (strcmp(a, b)) fail_msg("input %d differs:\n%s\n--- bytewise:\n%s", t, a, b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_stray_quotes),   cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_utf8_check),     cmocka_unit_test(test_header_count_after_bad_header),
         cmocka_unit_test(test_scan),           cmocka_unit_test(test_parts),
+        cmocka_unit_test(test_fast_path_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
