@@ -25,19 +25,35 @@ void *cs_big_malloc(size_t n, size_t size)
 
 void *cs_big_calloc(size_t n, size_t size)
 {
-    char *p = cs_big_malloc(n, size);
-    if (!p) return NULL;
+    if (size && n > SIZE_MAX / size) return NULL;
     size_t bytes = n * size;
     if (bytes < ((size_t)8 << 20)) {
-        memset(p, 0, bytes);
+        char *p = cs_big_malloc(n, size);
+        if (p) memset(p, 0, bytes);
         return p;
     }
-    /* the first touch of each page (the kernel clears it) is most of the cost: both cpus share it */
-    long parts = (long)(bytes >> 20);
+    /* calloc maps a block this large afresh, so it is zero already: writing zeros over it cost as
+     * much again as the kernel's clearing.  The whole huge pages inside it are marked (a few MB at
+     * its ends may be small pages). */
+    char *p = calloc(n, size);
+    if (!p) return NULL;
+    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1),
+              e = ((uintptr_t)p + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
+#ifdef MADV_HUGEPAGE
+    if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    (void)e;
+#endif
+#ifdef MADV_POPULATE_WRITE
+    /* the first touch of each page (the kernel clears it) is most of the cost: both cpus take it
+     * now, a slice each, rather than whichever pass touches the memory first */
+    uintptr_t lo = (uintptr_t)p & ~(uintptr_t)4095, hi = ((uintptr_t)p + bytes + 4095) & ~(uintptr_t)4095;
+    long parts = (long)((hi - lo + HUGE_PAGE - 1) / HUGE_PAGE);
 #pragma omp parallel for schedule(static)
     for (long k = 0; k < parts; k++) {
-        size_t lo = (size_t)k << 20, hi = k == parts - 1 ? bytes : lo + ((size_t)1 << 20);
-        memset(p + lo, 0, hi - lo);
+        uintptr_t from = lo + (uintptr_t)k * HUGE_PAGE, to = from + HUGE_PAGE < hi ? from + HUGE_PAGE : hi;
+        madvise((void *)from, to - from, MADV_POPULATE_WRITE);
     }
+#endif
     return p;
 }
