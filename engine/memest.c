@@ -25,11 +25,12 @@
 #define PERIOD_ROW 630.0
 
 /* bigmem.c puts every block of 2 MiB or more on its own huge pages (madvise): its resident size
- * can reach the next multiple of 2 MiB. */
+ * can reach the next multiple of 2 MiB.  The simulator's payout and tree round a block of 1 MiB
+ * or more up to a huge page too (payout.c, tree.c: arr). */
 static double block(double count, double size)
 {
     double b = count * size;
-    return b >= HUGE_PAGE ? ceil(b / HUGE_PAGE) * HUGE_PAGE : b;
+    return b >= HUGE_PAGE / 2 ? ceil(b / HUGE_PAGE) * HUGE_PAGE : b;
 }
 
 static double digits(double x)
@@ -162,7 +163,7 @@ static double replica_bytes(const cs_scenario *sc, double n)
     const double cs = sim_capacity(sc, n), cp = ceil(1.25 * n); /* payout.c grows by a quarter */
     double b = 0, transient = 0;
     b += block(cs, ELEM(cs_sim, parent)) + block(cs, ELEM(cs_sim, type)) + block(cs, ELEM(cs_sim, join));
-    b += block(cs, ELEM(cs_sim, quit)) + block(cs, ELEM(cs_sim, propensity)) + block(cs, ELEM(cs_sim, loss));
+    b += block(cs, ELEM(cs_sim, quit)) + block(cs, ELEM(cs_sim, propensity));
     b += block(cs, ELEM(cs_sim, is_new)) + block(cs, ELEM(cs_sim, retail));
     b += block(cs, ELEM(cs_sim, live)) + block(cs, ELEM(cs_sim, lparent)); /* the working set's slots */
     b += block(cs, ELEM(cs_sim, expenses));

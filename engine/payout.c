@@ -11,6 +11,22 @@
 
 typedef __int128 i128;
 
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* An array of po: cs_big_malloc, but once po is reserved ahead (cs_payout_reserve: the
+ * simulator's) an array of 1 MiB or more takes a whole huge page.  On the VM where this was
+ * measured, the first touch of a 4 KiB page cost 16-24 us and of a 2 MiB page ~150 us (when the
+ * host had the memory at hand), and a replica touches its arrays' pages once; below 1 MiB the
+ * rounding would touch more than twice the bytes.  (The period's arrays go in one block, so that
+ * a small replica's are on huge pages too: period_block.) */
+static void *arr(const cs_payout *po, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) return NULL;
+    const size_t bytes = n * size;
+    if (!po->reserved || bytes < HUGE_PAGE / 2 || bytes >= HUGE_PAGE) return cs_big_malloc(n, size);
+    return cs_big_malloc(HUGE_PAGE, 1);
+}
+
 size_t cs_payout_vec_width(const cs_plan *p)
 {
     size_t w = 1;
@@ -35,6 +51,10 @@ static int needs_src(const cs_plan *p)
         if (p->bonuses[b].type == CS_BONUS_MATCHING || p->bonuses[b].type == CS_BONUS_GENERATION) return 1;
     return 0;
 }
+
+/* Do bonus b's passes add up its lines as they write them (line_acc)?  The placement bonuses'
+ * lines are added up afterwards. */
+static int totalled(const cs_bonus *b) { return b->type != CS_BONUS_BINARY && b->type != CS_BONUS_MATRIX; }
 
 /* What a member's recruits add up to, pushed to it in layout 3 (settle_push). */
 typedef struct {
@@ -65,7 +85,9 @@ static int has_matrix(const cs_plan *p)
 }
 
 /* Rows of vec for this tree: the tree's ring (tree.h), or every member for the matrix bonus, whose
- * pass is by placement.  Grown by a quarter at least, up to the capacity, as the tree grows. */
+ * pass is by placement.  Grown by a quarter at least, up to the capacity, as the tree grows; for
+ * a reserved payout (the simulator's) made for the capacity at once: only the rows in use become
+ * resident, where growing it by steps touched ~5 times its final size in fresh pages. */
 static int alloc_vec(cs_payout *po, const cs_plan *p, const cs_tree *t)
 {
     /* layout 3: a table per member with recruits (level bonuses pushed), or per member (stairstep
@@ -75,9 +97,9 @@ static int alloc_vec(cs_payout *po, const cs_plan *p, const cs_tree *t)
     if (need == 0) need = 1;
     if (po->vec && po->vec_rows >= need) return 0;
     size_t rows = po->vec_rows + po->vec_rows / 4 > need ? po->vec_rows + po->vec_rows / 4 : need;
-    if (rows > po->cap) rows = po->cap > need ? po->cap : need;
+    if (rows > po->cap || po->reserved) rows = po->cap > need ? po->cap : need;
     free(po->vec);
-    po->vec = cs_big_malloc(rows * po->vec_width, sizeof *po->vec);
+    po->vec = arr(po, rows * po->vec_width, sizeof *po->vec);
     po->vec_rows = po->vec ? rows : 0;
     return po->vec ? 0 : -1;
 }
@@ -108,12 +130,60 @@ static int alloc_carried(cs_payout *po, const cs_plan *p, size_t m)
 static void free_period(cs_payout *po)
 {
 #define DROP(f) (free(po->f), po->f = NULL)
-    DROP(amount), DROP(active), DROP(rank), DROP(gv), DROP(submax), DROP(vec), DROP(src);
-    DROP(wgv), DROP(wbv), DROP(wrank), DROP(wactive), DROP(wnew);
-    DROP(psub), DROP(psize), DROP(qual), DROP(pfull);
+    if (po->block) { /* the arrays in it */
+        free(po->block);
+        po->block = NULL;
+        po->amount = po->paid = po->other = po->gv = po->src = po->psub = NULL;
+        po->rank = po->submax = po->psize = po->qual = NULL;
+        po->active = po->pfull = NULL;
+    } else {
+        DROP(amount), DROP(paid), DROP(other), DROP(active), DROP(rank), DROP(gv), DROP(submax), DROP(src);
+        DROP(psub), DROP(psize), DROP(qual), DROP(pfull);
+    }
+    DROP(vec), DROP(wgv), DROP(wbv), DROP(wrank), DROP(wactive), DROP(wnew);
 #undef DROP
     po->wcap = 0;
     po->vec_rows = 0;
+}
+
+/* The results and scratch of a reserved payout (the simulator's) as one block: arrays of a huge
+ * page or more each on whole huge pages of their own (the capacity beyond the members in use is
+ * never touched), the smaller ones packed, so that a small replica's arrays take a few huge
+ * pages, not a 4 KiB fault each (arr).  With `to` NULL returns the block's size; else places the
+ * arrays in it.  The arrays are those of alloc_period. */
+static size_t period_block(cs_payout *po, const cs_plan *p, char *to)
+{
+    const size_t m = po->cap;
+    const cs_bonus *b = cs_plan_placement_bonus(p);
+    size_t off = 0;
+    for (int large = 1; large >= 0; large--) {
+#define PART(f, count) \
+    do { \
+        const size_t bytes_ = (count) * sizeof *po->f; \
+        if ((bytes_ >= HUGE_PAGE) != large) break; \
+        if (to) po->f = (void *)(to + off); \
+        off += large ? (bytes_ + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE : (bytes_ + 63) & ~(size_t)63; \
+    } while (0)
+        if (po->sums) {
+            PART(paid, m);
+            PART(other, m);
+        } else {
+            PART(amount, m * (p->nbonuses ? p->nbonuses : 1));
+        }
+        PART(active, m);
+        PART(rank, m);
+        PART(gv, m);
+        if (any_legs(p)) PART(submax, m);
+        if (needs_src(p)) PART(src, m);
+        if (p->placement.kind == CS_PTREE_BINARY) {
+            PART(psub, m);
+            if (p->placement.weaker_by_count) PART(psize, m);
+        }
+        if (b && b->type == CS_BONUS_BINARY && b->binary.sponsored_per_leg) PART(qual, 2 * m);
+        if (b && b->type == CS_BONUS_MATRIX && b->ncompletion > 0) PART(pfull, m);
+#undef PART
+    }
+    return off;
 }
 
 /* Results and scratch (what is not carried across periods) for po->cap members, only as much as
@@ -123,22 +193,32 @@ static int alloc_period(cs_payout *po, const cs_plan *p)
     const size_t m = po->cap;
     const cs_bonus *b = cs_plan_placement_bonus(p);
     int bad = 0;
+    po->vec_rows = 0; /* at the first period: how many rows depends on the tree */
     /* not zeroed: every pass writes each of its n lines (and the active pass every flag), and
      * untouched pages of a capacity reserved ahead (the simulator's) then never become resident */
-    bad |= !(po->amount = cs_big_malloc(m * (p->nbonuses ? p->nbonuses : 1), sizeof *po->amount));
-    bad |= !(po->active = cs_big_malloc(m, 1));
-    bad |= !(po->rank = cs_big_malloc(m, sizeof *po->rank));
-    bad |= !(po->gv = cs_big_malloc(m, sizeof *po->gv));
-    if (any_legs(p)) bad |= !(po->submax = cs_big_malloc(m, sizeof *po->submax));
-    po->vec_rows = 0; /* at the first period: how many rows depends on the tree */
-    if (needs_src(p)) bad |= !(po->src = cs_big_malloc(m, sizeof *po->src));
+    if (po->reserved) {
+        if (!(po->block = arr(po, period_block(po, p, NULL), 1))) return -1;
+        period_block(po, p, po->block);
+        return 0;
+    }
+    if (po->sums) {
+        bad |= !(po->paid = arr(po, m, sizeof *po->paid));
+        bad |= !(po->other = arr(po, m, sizeof *po->other));
+    } else {
+        bad |= !(po->amount = arr(po, m * (p->nbonuses ? p->nbonuses : 1), sizeof *po->amount));
+    }
+    bad |= !(po->active = arr(po, m, 1));
+    bad |= !(po->rank = arr(po, m, sizeof *po->rank));
+    bad |= !(po->gv = arr(po, m, sizeof *po->gv));
+    if (any_legs(p)) bad |= !(po->submax = arr(po, m, sizeof *po->submax));
+    if (needs_src(p)) bad |= !(po->src = arr(po, m, sizeof *po->src));
     if (p->placement.kind == CS_PTREE_BINARY) {
-        bad |= !(po->psub = cs_big_malloc(m, sizeof *po->psub));
-        if (p->placement.weaker_by_count) bad |= !(po->psize = cs_big_malloc(m, sizeof *po->psize));
+        bad |= !(po->psub = arr(po, m, sizeof *po->psub));
+        if (p->placement.weaker_by_count) bad |= !(po->psize = arr(po, m, sizeof *po->psize));
     }
     if (b && b->type == CS_BONUS_BINARY && b->binary.sponsored_per_leg)
-        bad |= !(po->qual = cs_big_malloc(2 * m, sizeof *po->qual));
-    if (b && b->type == CS_BONUS_MATRIX && b->ncompletion > 0) bad |= !(po->pfull = cs_big_malloc(m, sizeof *po->pfull));
+        bad |= !(po->qual = arr(po, 2 * m, sizeof *po->qual));
+    if (b && b->type == CS_BONUS_MATRIX && b->ncompletion > 0) bad |= !(po->pfull = arr(po, m, sizeof *po->pfull));
     if (bad) free_period(po);
     return bad ? -1 : 0;
 }
@@ -196,10 +276,10 @@ cs_payout *cs_payout_new(const cs_plan *p, size_t n)
 /* One carried array (if the plan has it, a != NULL) grown to `cap` members of `per` entries, the
  * first `used` members' entries kept; the others are set when members arrive (start_members).  On
  * failure sets *bad and returns a as it was. */
-static void *grow_carried(void *a, size_t size, size_t per, size_t used, size_t cap, int *bad)
+static void *grow_carried(const cs_payout *po, void *a, size_t size, size_t per, size_t used, size_t cap, int *bad)
 {
     if (!a || *bad) return a;
-    char *q = cs_big_malloc(per * cap, size);
+    char *q = arr(po, per * cap, size);
     if (!q) {
         *bad = 1;
         return a;
@@ -218,7 +298,7 @@ static int grow_to(cs_payout *po, const cs_plan *p, size_t cap)
      * does no harm (it is larger than po->cap). */
     free_period(po);
     int bad = 0;
-#define GROW(f, per) po->f = grow_carried(po->f, sizeof *po->f, per, used, cap, &bad)
+#define GROW(f, per) po->f = grow_carried(po, po->f, sizeof *po->f, per, used, cap, &bad)
     GROW(title, 1);
     GROW(leg_measure, 2);
     GROW(carry, 2);
@@ -246,6 +326,7 @@ int cs_payout_resize(cs_payout *po, const cs_plan *p, size_t n)
 
 int cs_payout_reserve(cs_payout *po, const cs_plan *p, size_t cap)
 {
+    po->reserved = 1;
     return cap > po->cap ? grow_to(po, p, cap) : 0;
 }
 
@@ -257,6 +338,22 @@ int cs_payout_compact(cs_payout *po, const cs_plan *p, const uint8_t *keep)
         if (keep[j]) po->title[m++] = po->title[j];
     po->n = m;
     return 0;
+}
+
+void cs_payout_restart(cs_payout *po) { po->n = 0; /* what is carried is set as members arrive (start_members) */ }
+
+int cs_payout_sum_lines(cs_payout *po, const cs_plan *p)
+{
+    if (p->placement.kind != CS_PTREE_NONE || p->payout_cap_ppm >= 0) return 1;
+    for (size_t b = 0; b < p->nbonuses; b++)
+        if (p->bonuses[b].type == CS_BONUS_MATCHING || !totalled(&p->bonuses[b])) return 1;
+    if (po->sums) return 0;
+    free_period(po);
+    po->sums = 1;
+    if (!alloc_period(po, p)) return 0;
+    po->sums = 0; /* the lines again, if memory allows */
+    alloc_period(po, p);
+    return -1;
 }
 
 void cs_payout_free(cs_payout *po)
@@ -327,7 +424,32 @@ typedef struct {
     int take_all; /* no compression: every member takes a level (else only active ones) */
     int narrow;   /* every rate x amount sum fits in 64 bits */
     int64_t *out; /* by member: with perm, zeroed first and written where not zero */
+    int add;      /* out holds earlier lines (cs_payout.sums): add to it, where not zero */
+    struct line_acc *total; /* the bonus's total, which each range adds its part to (line_done) */
 } pass;
+
+/* The total of a bonus's lines, or of a range's part of them: summed as the lines are written, so
+ * that no pass reads the lines again.  No line is negative, so whether the sum overflows does
+ * not depend on the order (as in checked_sum). */
+typedef struct line_acc {
+    int64_t sum;
+    int ovf;
+} line_acc;
+
+/* Adds a range's part to the bonus's total. */
+static void line_done(const pass *ps, const line_acc *a)
+{
+#pragma omp critical(cs_line_done)
+    ps->total->ovf |= a->ovf || __builtin_add_overflow(ps->total->sum, a->sum, &ps->total->sum);
+}
+
+/* Member i's line x (by member index): written, or added to the member's sum; counted in a. */
+static inline void put_member(const pass *ps, size_t i, int64_t x, line_acc *a)
+{
+    a->ovf |= __builtin_add_overflow(a->sum, x, &a->sum);
+    if (!ps->add) ps->out[i] = x;
+    else if (x) ps->out[i] += x;
+}
 
 /* The per-member tables of a bottom-up pass live in t->ring slots (tree.h): position i in slot
  * i % ring.  Going down from hi-1, the slots of a member and of its first recruit are stepped
@@ -353,10 +475,15 @@ static inline void ring_down(ring *r, const uint32_t *off, size_t i)
 
 static inline size_t ring_next(const ring *r, size_t s) { return s + 1 == r->S ? 0 : s + 1; }
 
-static inline void put(const pass *ps, size_t i, int64_t x)
+/* The line x of position i (put_member; with perm, out was zeroed first or holds earlier lines). */
+static inline void put(const pass *ps, size_t i, int64_t x, line_acc *a)
 {
-    if (!ps->perm) ps->out[i] = x;
-    else if (x) ps->out[ps->perm[i]] = x;
+    if (!ps->perm) {
+        put_member(ps, i, x, a);
+        return;
+    }
+    a->ovf |= __builtin_add_overflow(a->sum, x, &a->sum);
+    if (x) ps->out[ps->perm[i]] += x;
 }
 
 /* ---- ranks ----------------------------------------------------------------------------------- */
@@ -408,6 +535,53 @@ static void count_legs(const pass *ps, size_t i, size_t nranks, rank_facts *f)
     for (size_t r = nranks; r-- > 1;) at[r - 1] += at[r];
 }
 
+/* What paid_as tests before calling rank_holds: need[r], the highest rank a leg rule of rank r
+ * asks a recruit's subtree to hold (CS_RANK_NONE if none); min_gv[s + 1], the least group volume
+ * of the ranks whose leg rules a highest subtree rank s may meet (INT64_MAX if none). */
+typedef struct {
+    int32_t need[CS_MAX_RANKS];
+    int64_t min_gv[CS_MAX_RANKS + 1];
+} rank_gate;
+
+static void rank_gate_init(const cs_plan *p, rank_gate *g)
+{
+    for (size_t r = 0; r < p->nranks; r++) {
+        g->need[r] = CS_RANK_NONE;
+        for (size_t l = 0; l < p->ranks[r].nlegs; l++)
+            if (p->ranks[r].legs[l].count > 0 && p->ranks[r].legs[l].rank > g->need[r]) g->need[r] = p->ranks[r].legs[l].rank;
+    }
+    for (int32_t sub = CS_RANK_NONE; sub < (int32_t)p->nranks; sub++) {
+        int64_t m = INT64_MAX;
+        for (size_t r = 0; r < p->nranks; r++)
+            if (g->need[r] <= sub && p->ranks[r].gv < m) m = p->ranks[r].gv;
+        g->min_gv[CS_ROW(sub)] = m;
+    }
+}
+
+/* The highest rank member i holds given its facts, or CS_RANK_NONE.  The cheap tests come first,
+ * inline: most active members hold no rank (their group volume is below every rank's that they
+ * could hold), and calling rank_holds for each rank cost more than the tests. */
+static inline int32_t paid_as(const pass *ps, const rank_gate *g, size_t i, rank_facts *f)
+{
+    const cs_plan *p = ps->p;
+    const int32_t *need = g->need;
+    if (f->gv < g->min_gv[CS_ROW(f->sub)]) return CS_RANK_NONE;
+    for (int32_t r = (int32_t)p->nranks - 1; r >= 0; r--) {
+        const cs_rank *rk = &p->ranks[r];
+        if (f->pv < rk->pv || f->gv < rk->gv || f->nactive < rk->active_frontline || f->sub < need[r]) continue;
+        if (rank_holds(rk, ps, i, f)) return r;
+    }
+    return CS_RANK_NONE;
+}
+
+/* Adds a range's count of active members by rank row to po->rank_active (the pool's shares are
+ * counted from it, without a pass over the members). */
+static void count_ranks(cs_payout *po, const cs_plan *p, const int64_t *hist)
+{
+#pragma omp critical(cs_count_ranks)
+    for (size_t r = 0; r <= p->nranks; r++) po->rank_active[r] += hist[r];
+}
+
 /* Group volume, paid-as rank and breakaway of positions hi-1 down to lo. */
 static int settle_range(void *vp, size_t lo, size_t hi)
 {
@@ -417,6 +591,9 @@ static int settle_range(void *vp, size_t lo, size_t hi)
     const uint32_t *off = ps->t->child_off;
     const int32_t *ch = ps->t->child;
     int32_t *submax = po->submax; /* NULL when no rank counts legs */
+    rank_gate gate;
+    rank_gate_init(p, &gate);
+    int64_t hist[CS_MAX_RANKS + 1] = {0};
     rank_facts f;
     for (size_t i = hi; i-- > lo;) {
         if (STOP_CHECK(po, hi, i)) return 1;
@@ -431,11 +608,8 @@ static int settle_range(void *vp, size_t lo, size_t hi)
         int32_t rank = CS_RANK_NONE;
         if (ps->active[i]) {
             f.pv = ps->pv[i], f.gv = gv, f.nactive = nactive, f.sub = sub, f.legs_counted = 0;
-            for (int32_t r = (int32_t)p->nranks - 1; r >= 0; r--)
-                if (rank_holds(&p->ranks[r], ps, i, &f)) {
-                    rank = r;
-                    break;
-                }
+            rank = paid_as(ps, &gate, i, &f);
+            hist[CS_ROW(rank)]++;
         }
         ps->gv[i] = gv;
         ps->rank[i] = rank;
@@ -445,6 +619,7 @@ static int settle_range(void *vp, size_t lo, size_t hi)
         }
         if (submax) submax[i] = rank > sub ? rank : sub;
     }
+    count_ranks(po, p, hist);
     return 0;
 }
 
@@ -462,6 +637,9 @@ static int settle_push_range(void *vp, size_t lo, size_t hi)
     const int32_t *parent = t->parent, *row = t->row;
     int32_t *submax = po->submax; /* NULL when no rank counts legs */
     settle_acc *acc = (settle_acc *)(void *)po->vec;
+    rank_gate gate;
+    rank_gate_init(p, &gate);
+    int64_t hist[CS_MAX_RANKS + 1] = {0};
     rank_facts f;
     {
         for (size_t c = lo; c < hi; c++) {
@@ -472,11 +650,8 @@ static int settle_push_range(void *vp, size_t lo, size_t hi)
             int32_t rank = CS_RANK_NONE;
             if (ps->active[c]) {
                 f.pv = ps->pv[c], f.gv = gv, f.nactive = a.nactive, f.sub = a.sub, f.legs_counted = 0;
-                for (int32_t r = (int32_t)p->nranks - 1; r >= 0; r--)
-                    if (rank_holds(&p->ranks[r], ps, c, &f)) {
-                        rank = r;
-                        break;
-                    }
+                rank = paid_as(ps, &gate, c, &f);
+                hist[CS_ROW(rank)]++;
             }
             ps->gv[c] = gv;
             ps->rank[c] = rank;
@@ -489,6 +664,7 @@ static int settle_push_range(void *vp, size_t lo, size_t hi)
             if (sub > up->sub) up->sub = sub;
         }
     }
+    count_ranks(po, p, hist);
     return 0;
 }
 
@@ -539,6 +715,7 @@ static inline __attribute__((always_inline)) int level_sweep(const pass *ps, siz
     const uint8_t *active = ps->active, *is_new = ps->is_new;
     int64_t *vec = ps->po->vec;
     if (hi <= lo) return 0;
+    line_acc acc = {0, 0};
     ring rg = ring_at(ps, hi - 1);
     for (size_t i = hi; i-- > lo; i > lo ? ring_down(&rg, off, i) : (void)0) {
         if (STOP_CHECK(ps->po, hi, i)) return 1;
@@ -553,22 +730,23 @@ static inline __attribute__((always_inline)) int level_sweep(const pass *ps, siz
             for (size_t l = 1; l < K; l++) v[l] += vc[l - tk];
         }
         if (!active[i]) {
-            put(ps, i, 0);
+            put(ps, i, 0, &acc);
             continue;
         }
         const int32_t *rate = ps->b->levels.ppm + CS_ROW(ps->rank[i]) * K;
         if (ps->narrow) {
             int64_t x = 0;
             for (size_t l = 0; l < K; l++) x += (int64_t)rate[l] * v[l];
-            put(ps, i, (x + CS_PPM_ONE / 2) / CS_PPM_ONE);
+            put(ps, i, (x + CS_PPM_ONE / 2) / CS_PPM_ONE, &acc);
             continue;
         }
         i128 x = 0;
         for (size_t l = 0; l < K; l++) x += (i128)rate[l] * v[l];
         int64_t a = x ? cs_round_micro(x) : 0;
         if (a < 0) return -1;
-        put(ps, i, a);
+        put(ps, i, a, &acc);
     }
+    line_done(ps, &acc);
     return 0;
 }
 
@@ -584,14 +762,15 @@ static inline __attribute__((always_inline)) int level_push(const pass *ps, size
     const int64_t *src = ps->src;
     const uint8_t *active = ps->active, *is_new = ps->is_new;
     int64_t *vec = ps->po->vec;
+    line_acc acc = {0, 0};
     {
         for (size_t c = lo; c < hi; c++) {
             if ((c & (CS_PAYOUT_STOP_EVERY - 1)) == 0 && halted(ps->po)) return 1;
             const int64_t s = !is_new ? src[c] : !is_new[c] ? 0 : src ? src[c] : ps->each;
             const int32_t p = parent[c], rc = row[c];
-            if (rc < 0) { /* no recruits: paid nothing, adds its source */
-                put(ps, c, 0);
-                if (p >= 0) vec[(size_t)row[p] * K] += s;
+            if (rc < 0) { /* no recruits: paid nothing, adds its source (fast start: mostly none) */
+                put(ps, c, 0, &acc);
+                if (p >= 0 && s) vec[(size_t)row[p] * K] += s;
                 continue;
             }
             const int64_t *v = vec + (size_t)rc * K;
@@ -608,7 +787,7 @@ static inline __attribute__((always_inline)) int level_push(const pass *ps, size
                     if (x && (a = cs_round_micro(x)) < 0) return -1;
                 }
             }
-            put(ps, c, a);
+            put(ps, c, a, &acc);
             if (p < 0) continue;
             int64_t *vp = vec + (size_t)row[p] * K;
             const size_t tk = ps->take_all ? 1 : active[c];
@@ -616,6 +795,7 @@ static inline __attribute__((always_inline)) int level_push(const pass *ps, size
             for (size_t l = 1; l < K; l++) vp[l] += v[l - tk];
         }
     }
+    line_done(ps, &acc);
     return 0;
 }
 
@@ -715,6 +895,7 @@ static int stairstep_range(void *vp, size_t lo, size_t hi)
     const int32_t *rate = ps->b->rate_by_row;
     int64_t sum[CS_MAX_RANKS + 1];
     if (hi <= lo) return 0;
+    line_acc acc = {0, 0};
     ring rg = ring_at(ps, hi - 1);
     for (size_t i = hi; i-- > lo; i > lo ? ring_down(&rg, off, i) : (void)0) {
         if (STOP_CHECK(ps->po, hi, i)) return 1;
@@ -733,12 +914,13 @@ static int stairstep_range(void *vp, size_t lo, size_t hi)
                 if (rate[r] < rate[row]) x += (i128)(rate[row] - rate[r]) * sum[r];
             if (x && (a = cs_round_micro(x)) < 0) return -1;
         }
-        put(ps, i, a);
+        put(ps, i, a, &acc);
         int64_t *w = vec + rg.si * R;
         memset(w, 0, R * sizeof *w);
         w[row] = ps->bv[i];
         for (size_t r = 0; r < R; r++) w[r > row ? r : row] += sum[r];
     }
+    line_done(ps, &acc);
     return 0;
 }
 
@@ -753,6 +935,7 @@ static int generations_range(void *vp, size_t lo, size_t hi)
     const size_t G = (size_t)ps->b->levels.nlevels;
     int64_t sum[CS_MAX_LEVELS];
     if (hi <= lo) return 0;
+    line_acc acc = {0, 0};
     ring rg = ring_at(ps, hi - 1);
     for (size_t i = hi; i-- > lo; i > lo ? ring_down(&rg, off, i) : (void)0) {
         if (STOP_CHECK(ps->po, hi, i)) return 1;
@@ -772,7 +955,7 @@ static int generations_range(void *vp, size_t lo, size_t hi)
             for (size_t g = 0; g < G; g++) x += (i128)rate[g] * sum[g];
             if (x && (a = cs_round_micro(x)) < 0) return -1;
         }
-        put(ps, i, a);
+        put(ps, i, a, &acc);
         int64_t *h = vec + rg.si * G;
         if (ps->rank[i] >= ps->broken_at) {
             h[0] = group;
@@ -781,34 +964,51 @@ static int generations_range(void *vp, size_t lo, size_t hi)
             memcpy(h, sum, G * sizeof *h);
         }
     }
+    line_done(ps, &acc);
     return 0;
 }
 
 /* ---- retail, rank advancement ------------------------------------------------------------------ */
 
-static int pay_retail(const cs_payout *po, const cs_bonus *b, const int64_t *retail, size_t n, int64_t *out,
-                      cs_diags *d)
+/* These passes are by member index (po's arrays), not by tree position. */
+static int pay_retail(const pass *ps, const int64_t *retail, size_t n, cs_diags *d)
 {
+    const cs_payout *po = ps->po;
+    const cs_bonus *b = ps->b;
     int bad = 0;
-#pragma omp parallel for schedule(static) reduction(| : bad)
-    for (size_t i = 0; i < n; i++) {
-        out[i] = 0;
-        if (!retail || !retail[i]) continue;
-        i128 x = (i128)b->rate_by_row[CS_ROW(po->rank[i])] * retail[i];
-        bad |= x && (out[i] = cs_round_micro(x)) < 0;
+#pragma omp parallel reduction(| : bad)
+    {
+        line_acc acc = {0, 0};
+#pragma omp for schedule(static) nowait
+        for (size_t i = 0; i < n; i++) {
+            int64_t a = 0;
+            if (retail && retail[i]) {
+                i128 x = (i128)b->rate_by_row[CS_ROW(po->rank[i])] * retail[i];
+                bad |= x && (a = cs_round_micro(x)) < 0;
+            }
+            put_member(ps, i, a, &acc);
+        }
+        line_done(ps, &acc);
     }
     return bad ? overflow(d, b) : 0;
 }
 
-static int pay_advancement(const cs_payout *po, const cs_bonus *b, size_t n, int64_t *out, cs_diags *d)
+static int pay_advancement(const pass *ps, size_t n, cs_diags *d)
 {
+    const cs_payout *po = ps->po;
+    const cs_bonus *b = ps->b;
     int bad = 0;
-#pragma omp parallel for schedule(static) reduction(| : bad)
-    for (size_t i = 0; i < n; i++) {
-        int64_t x = 0;
-        for (int32_t r = po->title[i] + 1; r <= po->rank[i]; r++)
-            bad |= __builtin_add_overflow(x, b->cents_by_row[CS_ROW(r)], &x) || x > CS_AMOUNT_MAX;
-        out[i] = x;
+#pragma omp parallel reduction(| : bad)
+    {
+        line_acc acc = {0, 0};
+#pragma omp for schedule(static) nowait
+        for (size_t i = 0; i < n; i++) {
+            int64_t x = 0;
+            for (int32_t r = po->title[i] + 1; r <= po->rank[i]; r++)
+                bad |= __builtin_add_overflow(x, b->cents_by_row[CS_ROW(r)], &x) || x > CS_AMOUNT_MAX;
+            put_member(ps, i, x, &acc);
+        }
+        line_done(ps, &acc);
     }
     return bad ? overflow(d, b) : 0;
 }
@@ -854,67 +1054,64 @@ static void select_first(cs_share *a, size_t n, size_t k)
 
 static uint64_t order_of(const cs_period_input *in, size_t i) { return in->order ? in->order[i] : i; }
 
-#define CS_MAX_CHUNKS 64
+static void clear(int64_t *a, size_t n);
 
-/* Splits `pool` cents over the members in proportion to their rank's shares.  Members are cut into
- * fixed chunks (one per thread) so that the holders list is built in member order whatever the
- * thread count. */
-static int pay_pool(const cs_payout *po, const cs_bonus *b, const cs_period_input *in, size_t n, int64_t company_bv,
-                    int64_t *out, cs_diags *d)
+/* Splits `pool` cents over the members in proportion to their rank's shares.  The shares are
+ * counted from po->rank_active (settled with the ranks), so that one pass over the members finds
+ * the holders.  Which holders get a cent of the remainder does not depend on the order they are
+ * listed in (select_first), so the threads list them as they come. */
+static int pay_pool(const pass *ps, const cs_period_input *in, size_t n, int64_t company_bv, cs_diags *d)
 {
+    const cs_payout *po = ps->po;
+    const cs_bonus *b = ps->b;
+    int64_t *out = ps->out;
+    const int add = ps->add; /* out holds earlier lines: the holders' shares are added to them */
     int64_t pool = cs_round_micro((i128)b->pool_ppm * company_bv);
     if (pool < 0) return overflow(d, b);
-    size_t nchunks = (size_t)omp_get_max_threads();
-    nchunks = nchunks < 1 ? 1 : nchunks > CS_MAX_CHUNKS ? CS_MAX_CHUNKS : nchunks;
-    int64_t chunk_shares[CS_MAX_CHUNKS] = {0};
-    size_t chunk_holders[CS_MAX_CHUNKS + 1] = {0};
-    int bad = 0;
-#pragma omp parallel for schedule(static, 1) reduction(| : bad)
-    for (size_t c = 0; c < nchunks; c++) {
-        int64_t total = 0;
-        size_t h = 0;
-        for (size_t i = n * c / nchunks; i < n * (c + 1) / nchunks; i++) {
-            out[i] = 0;
-            int64_t s = po->active[i] ? b->shares_by_row[CS_ROW(po->rank[i])] : 0;
-            h += s > 0;
-            bad |= __builtin_add_overflow(total, s, &total);
-        }
-        chunk_shares[c] = total, chunk_holders[c + 1] = h;
+    i128 shares = 0; /* no share is negative: this overflows int64 when a sum in any order would */
+    size_t holders = 0;
+    for (size_t r = 0; r <= ps->p->nranks; r++) {
+        shares += (i128)po->rank_active[r] * b->shares_by_row[r];
+        if (b->shares_by_row[r] > 0) holders += (size_t)po->rank_active[r];
     }
-    int64_t total = 0;
-    for (size_t c = 0; c < nchunks; c++) {
-        bad |= __builtin_add_overflow(total, chunk_shares[c], &total);
-        chunk_holders[c + 1] += chunk_holders[c];
-    }
-    if (bad) return overflow(d, b);
+    if (shares > INT64_MAX) return overflow(d, b);
+    const int64_t total = (int64_t)shares;
+    if (!add) clear(out, n);
     if (pool == 0 || total == 0) return 0;
-    size_t holders = chunk_holders[nchunks];
     cs_share *sh = cs_big_malloc(holders, sizeof *sh);
     if (!sh) {
         cs_error(d, NULL, 0, 0, "out of memory");
         return -1;
     }
     int64_t given = 0;
-#pragma omp parallel for schedule(static, 1) reduction(+ : given)
-    for (size_t c = 0; c < nchunks; c++) {
-        size_t h = chunk_holders[c];
-        for (size_t i = n * c / nchunks; i < n * (c + 1) / nchunks; i++) {
-            int64_t s = po->active[i] ? b->shares_by_row[CS_ROW(po->rank[i])] : 0;
-            if (s <= 0) continue;
-            i128 x = (i128)pool * s;
-            if (x <= INT64_MAX) { /* 64-bit division, when it is exact, is much cheaper */
-                out[i] = (int64_t)x / total;
-                sh[h++] = (cs_share){(int64_t)x % total, order_of(in, i), i};
-            } else {
-                out[i] = (int64_t)(x / total);
-                sh[h++] = (cs_share){x % total, order_of(in, i), i};
-            }
-            given += out[i];
+    size_t next = 0;
+#pragma omp parallel for schedule(static) reduction(+ : given)
+    for (size_t i = 0; i < n; i++) {
+        if (!po->active[i]) continue;
+        const int64_t s = b->shares_by_row[CS_ROW(po->rank[i])];
+        if (s <= 0) continue;
+        i128 x = (i128)pool * s;
+        int64_t q;
+        cs_share e;
+        if (x <= INT64_MAX) { /* 64-bit division, when it is exact, is much cheaper */
+            q = (int64_t)x / total;
+            e = (cs_share){(int64_t)x % total, order_of(in, i), i};
+        } else {
+            q = (int64_t)(x / total);
+            e = (cs_share){x % total, order_of(in, i), i};
         }
+        size_t h;
+#pragma omp atomic capture
+        h = next++;
+        sh[h] = e;
+        out[i] = add ? out[i] + q : q;
+        given += q;
     }
     select_first(sh, holders, (size_t)(pool - given));
     for (int64_t k = 0; k < pool - given; k++) out[sh[k].slot]++;
     free(sh);
+    const line_acc all = {pool, 0}; /* the whole pool is given out */
+    line_done(ps, &all);
     return 0;
 }
 
@@ -958,26 +1155,66 @@ static int apply_cap(cs_payout *po, const cs_plan *p, const cs_period_input *in,
 
 /* ---- one period ------------------------------------------------------------------------------ */
 
+/* The period's first pass: each member's activity, and the sums of PV and of BV checked to fit
+ * (as checked_sum does; BV is read apart only when it is not PV's array), the latter in
+ * po->company_bv.  Returns 0, or -1 if a sum overflows. */
+static int volumes(cs_payout *po, const cs_plan *p, const cs_period_input *in, size_t n)
+{
+    const int64_t *pv = in->pv, *bv = in->bv == in->pv ? NULL : in->bv;
+    const int64_t active_pv = p->active_pv;
+    int64_t total_pv = 0, total_bv = 0;
+    int bad = 0;
+#pragma omp parallel
+    {
+        int64_t s = 0, sb = 0;
+        int ovf = 0;
+#pragma omp for schedule(static) nowait
+        for (size_t i = 0; i < n; i++) {
+            ovf |= __builtin_add_overflow(s, pv[i], &s);
+            if (bv) ovf |= __builtin_add_overflow(sb, bv[i], &sb);
+            po->active[i] = pv[i] > 0 && pv[i] >= active_pv; /* buying nothing is never active */
+        }
+#pragma omp critical(cs_volumes)
+        bad |= ovf || __builtin_add_overflow(total_pv, s, &total_pv) || (bv && __builtin_add_overflow(total_bv, sb, &total_bv));
+    }
+    po->company_bv = bv ? total_bv : total_pv;
+    return bad ? -1 : 0;
+}
+
+/* Zeroes a[0..n). */
 static void clear(int64_t *a, size_t n)
 {
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) a[i] = 0;
 }
 
-/* ps: the views of this period (by position), with out unset. */
-static int pay_bonus(cs_payout *po, const cs_plan *p, size_t b, pass ps, const cs_period_input *in, cs_diags *d)
+/* Where bonus b's lines go: its line, or with sums the member's sum of company-paid lines or of
+ * the others. */
+static int64_t *line_of(const cs_payout *po, const cs_plan *p, size_t b)
+{
+    if (!po->sums) return po->amount + b * po->n;
+    return cs_bonus_company_paid(p->bonuses[b].type) ? po->paid : po->other;
+}
+
+
+/* ps: the views of this period (by position), with out unset.  add: the lines go to sums that an
+ * earlier bonus of this period wrote (cs_payout.sums).  *total: the lines' total, when totalled. */
+static int pay_bonus(cs_payout *po, const cs_plan *p, size_t b, pass ps, const cs_period_input *in, int add,
+                     line_acc *tot, cs_diags *d)
 {
     const cs_bonus *bo = &p->bonuses[b];
     const size_t n = po->n;
-    int64_t *out = po->amount + b * n, total;
+    int64_t *out = line_of(po, p, b), total;
     ps.b = bo;
     ps.out = out;
+    ps.add = add;
+    ps.total = tot;
     const int by_tree = bo->type == CS_BONUS_UNILEVEL || bo->type == CS_BONUS_FAST_START ||
                         bo->type == CS_BONUS_ENROLMENT || bo->type == CS_BONUS_MATCHING ||
                         bo->type == CS_BONUS_STAIRSTEP || bo->type == CS_BONUS_GENERATION;
-    if (by_tree && ps.perm) clear(out, n); /* the passes then write only the amounts that are not 0 */
+    if (by_tree && ps.perm && !add) clear(out, n); /* the passes then write only the amounts that are not 0 */
     switch (bo->type) {
-    case CS_BONUS_RETAIL: return pay_retail(po, bo, in->retail, n, out, d);
+    case CS_BONUS_RETAIL: return pay_retail(&ps, in->retail, n, d);
     case CS_BONUS_UNILEVEL:
         ps.src = ps.bv;
         ps.is_new = NULL;
@@ -986,7 +1223,7 @@ static int pay_bonus(cs_payout *po, const cs_plan *p, size_t b, pass ps, const c
     case CS_BONUS_ENROLMENT: {
         const int64_t *per_member = bo->type == CS_BONUS_FAST_START ? in->bv : NULL;
         if (!in->is_new) { /* nobody joined: nothing to pay */
-            if (!ps.perm) clear(out, n);
+            if (!ps.perm && !add) clear(out, n);
             return 0;
         }
         if (new_member_total(in->is_new, per_member, p->enrolment_fee, n, &total)) return overflow(d, bo);
@@ -1001,8 +1238,8 @@ static int pay_bonus(cs_payout *po, const cs_plan *p, size_t b, pass ps, const c
         return pay_levels(&ps, total, d);
     case CS_BONUS_STAIRSTEP: return cs_tree_bottom_up(ps.t, stairstep_range, &ps) ? halted(po) ? 1 : overflow(d, bo) : 0;
     case CS_BONUS_GENERATION: return cs_tree_bottom_up(ps.t, generations_range, &ps) ? halted(po) ? 1 : overflow(d, bo) : 0;
-    case CS_BONUS_RANK_ADVANCE: return pay_advancement(po, bo, n, out, d);
-    case CS_BONUS_POOL: return pay_pool(po, bo, in, n, po->company_bv, out, d);
+    case CS_BONUS_RANK_ADVANCE: return pay_advancement(&ps, n, d);
+    case CS_BONUS_POOL: return pay_pool(&ps, in, n, po->company_bv, d);
     case CS_BONUS_BINARY: return cs_binary_pay(po, p, bo, ps.t, in, out) ? overflow(d, bo) : 0;
     case CS_BONUS_MATRIX: return cs_matrix_pay(po, bo, in, out) ? overflow(d, bo) : 0;
     case CS_BONUS_NTYPES: break;
@@ -1031,7 +1268,6 @@ static int check_placement(const cs_payout *po, const cs_plan *p, const cs_perio
 int cs_payout_period(cs_payout *po, const cs_plan *p, const cs_tree *t, const cs_period_input *in, cs_diags *d)
 {
     const size_t n = po->n;
-    int64_t total_pv;
     if (t->n != n) {
         cs_error(d, NULL, 0, 0, "the sponsor tree given has %zu members, the payout %zu", t->n, n);
         return -1;
@@ -1041,11 +1277,8 @@ int cs_payout_period(cs_payout *po, const cs_plan *p, const cs_tree *t, const cs
         cs_error(d, NULL, 0, 0, "out of memory");
         return -1;
     }
-    if (checked_sum(in->pv, n, &total_pv) || checked_sum(in->bv, n, &po->company_bv)) return overflow(d, NULL);
+    if (volumes(po, p, in, n)) return overflow(d, NULL);
     const int64_t active_pv = p->active_pv;
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++)
-        po->active[i] = in->pv[i] > 0 && in->pv[i] >= active_pv; /* buying nothing is never active */
     pass ps = {.po = po, .p = p, .t = t, .perm = t->perm, .pv = in->pv, .bv = in->bv, .active = po->active,
                .rank = po->rank, .gv = po->gv, .is_new = in->is_new,
                .broken_at = p->breakaway != CS_RANK_NONE ? p->breakaway : INT32_MAX};
@@ -1077,18 +1310,31 @@ int cs_payout_period(cs_payout *po, const cs_plan *p, const cs_tree *t, const cs
     }
     /* the stop flag: before and after each pass (and inside the long ones); whatever rc a pass
      * returns once the flag is set, the period is abandoned */
+    memset(po->rank_active, 0, sizeof po->rank_active);
     if (halted(po) || (t->row ? settle_push(&ps) : cs_tree_bottom_up(t, settle_range, &ps)) || halted(po)) return 1;
+    int wrote[2] = {0, 0};         /* sums: the company-paid sums, the others, written this period */
+    size_t first_ovf = p->nbonuses; /* the first bonus whose total overflowed, if totalled */
     for (size_t b = 0; b < p->nbonuses; b++) {
-        int rc = pay_bonus(po, p, b, ps, in, d);
+        const int k = !cs_bonus_company_paid(p->bonuses[b].type);
+        line_acc tot = {0, 0};
+        int rc = pay_bonus(po, p, b, ps, in, po->sums && wrote[k], &tot, d);
         if (halted(po)) return 1;
         if (rc) return -1;
+        wrote[k] = 1;
+        po->bonus_total[b] = tot.sum;
+        if (tot.ovf && first_ovf == p->nbonuses) first_ovf = b;
+    }
+    if (po->sums) { /* a sum no bonus wrote is 0 */
+        if (!wrote[0]) clear(po->paid, n);
+        if (!wrote[1]) clear(po->other, n);
     }
     if (p->placement.kind == CS_PTREE_BINARY && !cs_plan_placement_bonus(p) && cs_binary_measure(po, p, in))
         return overflow(d, NULL);
     if (halted(po)) return 1;
     po->company_paid = 0;
-    for (size_t b = 0; b < p->nbonuses; b++) {
-        if (checked_sum(po->amount + b * n, n, &po->bonus_total[b])) return overflow(d, &p->bonuses[b]);
+    for (size_t b = 0; b < p->nbonuses; b++) { /* the totals' verdicts in the bonuses' order */
+        if (totalled(&p->bonuses[b]) ? b == first_ovf : checked_sum(po->amount + b * n, n, &po->bonus_total[b]))
+            return overflow(d, &p->bonuses[b]);
         if (cs_bonus_company_paid(p->bonuses[b].type) &&
             __builtin_add_overflow(po->company_paid, po->bonus_total[b], &po->company_paid))
             return overflow(d, &p->bonuses[b]);

@@ -39,17 +39,23 @@ typedef struct {
 typedef struct {
     size_t n, nbonuses;
     size_t cap;           /* members the arrays have room for (cs_payout_resize) */
+    int reserved;         /* cs_payout_reserve was called: the period's arrays in one block (huge pages) */
+    void *block;          /* with reserved: the block holding amount (or paid, other) .. pfull; else NULL */
     /* NULL (cs_payout_new), or a flag (set from a signal handler) that cs_payout_period reads
      * between its passes and every CS_PAYOUT_STOP_EVERY members within one: once it is set the
      * period is abandoned (see cs_payout_period) */
     const atomic_int *stop;
     /* results of the last period */
-    int64_t *amount;      /* nbonuses * n: amount[b * n + i], cents */
+    int64_t *amount;      /* nbonuses * n: amount[b * n + i], cents; NULL with sums */
+    int sums;             /* cs_payout_sum_lines: each member's lines added up instead of kept */
+    int64_t *paid;        /* n, with sums: the member's company-paid lines added up, cents; else NULL */
+    int64_t *other;       /* n, with sums: its other lines (retail profit) added up, cents; else NULL */
     int64_t *bonus_total; /* nbonuses: sum of each bonus's lines */
     int64_t company_bv;   /* sum of bv */
     int64_t company_paid; /* sum of the company-paid lines */
     uint8_t *active;      /* n */
     int32_t *rank;        /* n: paid-as rank or CS_RANK_NONE */
+    int64_t rank_active[CS_MAX_RANKS + 1]; /* active members by rank row (CS_ROW), counted as ranks are settled */
     int64_t *gv;          /* n: group volume, hundredths */
     /* carried across periods */
     int32_t *title;       /* n: highest paid-as rank so far, CS_RANK_NONE at first */
@@ -115,6 +121,20 @@ int cs_payout_reserve(cs_payout *po, const cs_plan *p, size_t cap);
  * for plans with a placement section, whose placement tree refers to members by index: returns
  * -1 for those (po unchanged), else 0. */
 int cs_payout_compact(cs_payout *po, const cs_plan *p, const uint8_t *keep);
+
+/* Empties po (n = 0) for a new membership of the same plan that will grow again (the simulator's
+ * next replica), keeping its arrays: members arriving with cs_payout_resize start afresh, as in a
+ * new object. */
+void cs_payout_restart(cs_payout *po);
+
+/* Makes po keep, instead of one line per member and bonus, each member's sum of its company-paid
+ * lines (po->paid) and of its other lines (po->other): what a caller that needs only the sums
+ * (the simulator) then reads is 2 arrays, not one per bonus, and the passes write no more.
+ * bonus_total and company_paid are as before.  Only for plans that never read the lines again: no
+ * placement section, no payout cap, no matching bonus; for others returns 1 and keeps the lines.
+ * Call it before the first period (the last results are not kept).  Returns 0, or -1 if out of
+ * memory (po keeps its lines if memory allows). */
+int cs_payout_sum_lines(cs_payout *po, const cs_plan *p);
 
 /* Computes one period.  Returns 0, or -1 with an error in `d` when an amount does not fit
  * (money overflow) or memory runs out, or 1 (no message) when po->stop was found set: the

@@ -17,7 +17,9 @@
  *
  * Memory: the per-member arrays are one arena reserved for the members the replica is likely to
  * reach (grow), and each plan's cs_payout is reserved alike and grows with cs_payout_resize
- * before each period, which keeps what the engine carries between periods (titles; payout.h). */
+ * before each period, which keeps what the engine carries between periods (titles; payout.h).
+ * The payouts keep each member's sums, not a line per bonus, where the plan allows
+ * (cs_payout_sum_lines).  cs_sim_restart runs another replica in the same memory. */
 #include "sim.h"
 
 #include <gsl/gsl_randist.h>
@@ -89,7 +91,6 @@ static size_t arena_phase(cs_sim *s, size_t cap, char *to, size_t off, int large
     PART(join, s->n);
     PART(quit, s->n);
     PART(propensity, s->n);
-    PART(loss, s->n);
     PART(expenses, s->n);
     if (sc->contacts.on) {
         PART(contacts, s->n);
@@ -158,7 +159,9 @@ static int grow(cs_sim *s, size_t need)
             GROW(y_rank);
         }
 #undef GROW
-        if (!pl->po && !(pl->po = cs_payout_new(sc->plans[k], 0))) return -1; /* grown in pay() */
+        if (!pl->po) { /* grown in pay(); its lines added up as they are computed, where the plan allows */
+            if (!(pl->po = cs_payout_new(sc->plans[k], 0)) || cs_payout_sum_lines(pl->po, sc->plans[k]) < 0) return -1;
+        }
         if (cs_payout_reserve(pl->po, sc->plans[k], cap)) return -1; /* room for `cap`, not twice it */
     }
     s->cap = cap;
@@ -189,7 +192,6 @@ static void add_member(cs_sim *s, int32_t pslot, cs_member_type type, int32_t t)
     s->join[i] = (uint16_t)t;
     s->quit[i] = 0;
     s->propensity[i] = (float)propensity(s);
-    s->loss[i] = 0;
     s->expenses[i] = 0;
     if (s->sc->contacts.on) { /* drawn after the propensity: the draws' order is part of the model */
         uint32_t c = cs_contacts_draw(s->rng, &s->sc->contacts, parent >= 0);
@@ -269,6 +271,31 @@ cs_sim *cs_sim_new(const cs_scenario *sc, uint64_t seed, uint64_t replica)
     return s;
 }
 
+int cs_sim_restart(cs_sim *s, uint64_t seed, uint64_t replica)
+{
+    const cs_scenario *sc = s->sc;
+    if (s->keep_all) return -1;
+    s->seed = seed;
+    s->replica = replica;
+    s->n = s->nlive = 0;
+    s->declined = 0;
+    s->periods_done = 0;
+    s->years = NULL;
+    memset(s->period, 0, (size_t)sc->periods * sizeof *s->period);
+    for (size_t k = 0; k < sc->nplans; k++) {
+        cs_sim_plan *pl = &s->plan[k];
+        memset(pl->period, 0, (size_t)sc->periods * sizeof *pl->period);
+        free(pl->y_gross), free(pl->y_retail), free(pl->y_purchases), free(pl->y_expenses), free(pl->y_rank);
+        pl->y_gross = pl->y_retail = pl->y_purchases = pl->y_expenses = NULL;
+        pl->y_rank = NULL;
+        cs_payout_restart(pl->po);
+    }
+    /* as cs_sim_new from here: the same draws in the same order */
+    gsl_rng_set(s->rng, (unsigned long)cs_sim_stream_seed(seed, replica));
+    for (int64_t f = 0; f < sc->founders; f++) add_member(s, -1, CS_MEMBER_BUILDER, 1);
+    return 0;
+}
+
 /* Which lognormal of a type (cs_sim.log_median). */
 enum { LN_PV, LN_RETAIL, LN_EXPENSES };
 
@@ -281,7 +308,7 @@ static int64_t draw_hundredths(cs_sim *s, const cs_lognormal *ln, int type, int 
     if (ln->median <= 0) return 0;
     double x = ln->sigma > 0 ? exp(s->log_median[type][which] + gsl_ran_gaussian_ziggurat(s->rng, ln->sigma)) : ln->median;
     if (!(x < DRAW_MAX)) x = DRAW_MAX;
-    return (int64_t)floor(x * 100 + 0.5);
+    return (int64_t)(x * 100 + 0.5); /* x > 0: truncation is floor, without a call */
 }
 
 /* Poisson(mu).  Below mu = 10 by inversion (one uniform, one exp; the search stops at the count
@@ -376,7 +403,10 @@ static void market(cs_sim *s, int32_t t)
     const cs_scenario *sc = s->sc;
     const size_t np = sc->nplans;
     const int own_bv = sc->bv_ppm != CS_PPM_ONE;
-    int64_t members = 0;
+    int64_t members = 0, retail_total = 0;
+    double p_order[CS_MEMBER_NTYPES], p_retail[CS_MEMBER_NTYPES]; /* the same values, divided once */
+    for (int ty = 0; ty < CS_MEMBER_NTYPES; ty++)
+        p_order[ty] = PPM_P(sc->type[ty].order_ppm), p_retail[ty] = PPM_P(sc->type[ty].retail_ppm);
     for (size_t j = 0; j < s->nlive; j++) {
         const size_t i = (size_t)s->live[j];
         s->is_new[j] = s->join[i] == t;
@@ -385,13 +415,14 @@ static void market(cs_sim *s, int32_t t)
         const cs_member_params *m = &sc->type[ty];
         if (alive(s, i)) {
             members++;
-            int orders = m->autoship || (m->order_ppm > 0 && cs_rng_below(s->rng, PPM_P(m->order_ppm)));
+            int orders = m->autoship || (m->order_ppm > 0 && cs_rng_below(s->rng, p_order[ty]));
             /* an autoship order is at least 0.01 PV, so the member buys in every period */
             if (orders) draw = m->autoship && m->pv.median <= 0 ? 1 : draw_hundredths(s, &m->pv, ty, LN_PV);
-            if (m->retail_ppm > 0 && cs_rng_below(s->rng, PPM_P(m->retail_ppm)))
+            if (m->retail_ppm > 0 && cs_rng_below(s->rng, p_retail[ty]))
                 retail = draw_hundredths(s, &m->retail, ty, LN_RETAIL);
         }
         s->retail[j] = retail;
+        retail_total += retail;
         for (size_t k = 0; k < np; k++) {
             const int64_t min = sc->plans[k]->active_pv;
             int64_t pv = draw > 0 && m->autoship && draw < min ? min : draw;
@@ -400,6 +431,7 @@ static void market(cs_sim *s, int32_t t)
         }
     }
     s->period[t - 1].members = members;
+    for (size_t k = 0; k < np; k++) s->plan[k].period[t - 1].retail = retail_total; /* the same sales for every plan */
 }
 
 static int overflow(cs_diags *d, const cs_sim *s)
@@ -420,9 +452,11 @@ static int pay(cs_sim *s, size_t k, const cs_tree *tree, cs_diags *d)
     return cs_payout_period(pl->po, p, tree, &in, d);
 }
 
-/* What the after-payout pass needs of one plan. */
+/* What the after-payout pass needs of one plan: the payout's sums of company-paid lines and of the
+ * others (retail profit), or its lines by bonus. */
 typedef struct {
-    const int64_t **paid, **other; /* the payout's lines by bonus: company-paid, and the others (retail profit) */
+    const int64_t *psum, *osum;    /* the sums (cs_payout_sum_lines), else NULL */
+    const int64_t **paid, **other; /* else the lines */
     size_t npaid, nother;
     cs_sim_plan_period pp;    /* the period's sums, added up here */
 } plan_view;
@@ -450,6 +484,10 @@ static int after_payouts(cs_sim *s, int32_t t, cs_diags *d)
     for (size_t k = 0; k < np; k++) {
         const cs_plan *p = sc->plans[k];
         memset(&v[k], 0, sizeof v[k]);
+        if (s->plan[k].po->sums) {
+            v[k].psum = s->plan[k].po->paid, v[k].osum = s->plan[k].po->other;
+            continue;
+        }
         v[k].paid = lines + nlines;
         for (size_t b = 0; b < p->nbonuses; b++)
             if (cs_bonus_company_paid(p->bonuses[b].type)) v[k].paid[v[k].npaid++] = s->plan[k].po->amount + b * n;
@@ -476,28 +514,30 @@ static int after_payouts(cs_sim *s, int32_t t, cs_diags *d)
             cs_sim_plan *pl = &s->plan[k];
             plan_view *pk = &v[k];
             int64_t g = 0, r = 0; /* fit: the company's totals do */
-            for (size_t b = 0; b < pk->npaid; b++) g += pk->paid[b][j];
-            for (size_t b = 0; b < pk->nother; b++) r += pk->other[b][j];
+            if (pk->psum) {
+                g = pk->psum[j], r = pk->osum[j];
+            } else {
+                for (size_t b = 0; b < pk->npaid; b++) g += pk->paid[b][j];
+                for (size_t b = 0; b < pk->nother; b++) r += pk->other[b][j];
+            }
             if (k == 0) income = g + r;
-            bad |= __builtin_add_overflow(pl->gross[i], g, &pl->gross[i]);
-            bad |= __builtin_add_overflow(pl->retail_profit[i], r, &pl->retail_profit[i]);
+            /* most members are paid nothing in a period: their totals are not even read */
+            if (g) bad |= __builtin_add_overflow(pl->gross[i], g, &pl->gross[i]);
+            if (r) bad |= __builtin_add_overflow(pl->retail_profit[i], r, &pl->retail_profit[i]);
             bad |= __builtin_add_overflow(pl->purchases[i], pl->pv[j], &pl->purchases[i]);
-            const int32_t rank = pl->po->rank[j];
+            const int32_t rank = pl->po->rank[j], title = pl->po->title[j];
             if (pl->y_rank && rank > pl->y_rank[i]) pl->y_rank[i] = rank;
-            pl->title[i] = pl->po->title[j];
+            if (pl->title[i] != title) pl->title[i] = title; /* a title seldom changes: no write */
             pk->pp.paid_members += g > 0;
-            pk->pp.active += pl->po->active[j];
             pk->pp.pv += pl->pv[j];
-            pk->pp.retail += s->retail[j];
         }
         if (!alive(s, i)) continue;
         const int ty = s->type[i];
         const cs_member_params *m = &sc->type[ty];
         int64_t e = draw_hundredths(s, &m->expenses, ty, LN_EXPENSES);
-        bad |= __builtin_add_overflow(s->expenses[i], e, &s->expenses[i]);
+        if (e) bad |= __builtin_add_overflow(s->expenses[i], e, &s->expenses[i]); /* customers: none */
         const int64_t not_value = ppm_of(s->plan[0].pv[j], CS_PPM_ONE - m->value_ppm);
-        const int loss = income - e - not_value < 0;
-        s->loss[i] = (uint8_t)loss;
+        const int loss = income - e - not_value < 0; /* this period's loss raises this period's quit rate */
         const int32_t tenure = t - s->join[i]; /* 0 in the period of joining */
         if (cs_rng_below(s->rng, h[ty][tenure >= m->early_periods][loss])) {
             s->quit[i] = (uint16_t)t;
@@ -510,9 +550,8 @@ static int after_payouts(cs_sim *s, int32_t t, cs_diags *d)
         const cs_payout *po = s->plan[k].po;
         cs_sim_plan_period *pp = &s->plan[k].period[t - 1];
         pp->paid_members += v[k].pp.paid_members;
-        pp->active += v[k].pp.active;
+        for (size_t r = 0; r <= p->nranks; r++) pp->active += po->rank_active[r]; /* every active member, by rank */
         pp->pv += v[k].pp.pv;
-        pp->retail += v[k].pp.retail;
         pp->bv = po->company_bv;
         pp->company_paid = po->company_paid;
         for (size_t b = 0; b < p->nbonuses; b++) pp->by_type[p->bonuses[b].type] += po->bonus_total[b];

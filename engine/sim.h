@@ -94,7 +94,6 @@ typedef struct {
     uint16_t *join;         /* n: period joined (founders: 1) */
     uint16_t *quit;         /* n: last period in the network, 0 while still in */
     float *propensity;      /* n: recruiting propensity, mean 1 */
-    uint8_t *loss;          /* n: net income of the last period (reference plan, no sign-up fee) < 0 */
     /* the working set (see the top of this file), by slot */
     size_t nlive;           /* slots in use */
     int32_t *live;          /* nlive: the member in each slot, increasing */
@@ -119,6 +118,13 @@ typedef struct {
 /* A replica's state with its founders; NULL if out of memory.  Free with cs_sim_free. */
 cs_sim *cs_sim_new(const cs_scenario *sc, uint64_t seed, uint64_t replica);
 void cs_sim_free(cs_sim *s);
+
+/* Makes s replica `replica` of the same scenario from seed `seed`, as cs_sim_new would, but keeping
+ * its memory: a thread that runs replica after replica then touches fresh pages only for the
+ * first (the first touch of a page is a large part of a replica's time on a VM).  The results are
+ * those of cs_sim_new.  Not for scenarios with a placement plan (whose trees are kept apart):
+ * returns -1 for those, with s unchanged; else 0.  s->stop is kept; years are no longer tracked. */
+int cs_sim_restart(cs_sim *s, uint64_t seed, uint64_t replica);
 
 /* Simulates the next period.  When `genealogy` is not NULL, appends the period's rows in the
  * format `compsim payout` reads (the reference plan's volumes; the header with period 1).

@@ -398,50 +398,60 @@ static int run_replicas(const cs_scenario *sc, uint64_t seed, int64_t R, int thr
     atomic_int_fast64_t next = 0; /* the next replica to take */
     atomic_int failed = 0;        /* q.failed, readable without the lock */
 #pragma omp parallel num_threads(threads) if (R > 1 && threads > 1)
-    for (;;) {
-        if (atomic_load(&failed) || stop_requested(o)) break;
-        const int64_t r = atomic_fetch_add(&next, 1);
-        if (r >= R) break;
-        cs_diags local;
-        cs_diags_init(&local);
-        rows prows = {NULL, NULL}, mrows = {NULL, NULL}, yrows = {NULL, NULL};
-        cs_sim *s = cs_sim_new(sc, seed, (uint64_t)r);
-        FILE *pf = rows_open(&prows);
-        FILE *mf = r < member_replicas ? rows_open(&mrows) : NULL;
-        FILE *yf = r < member_replicas ? rows_open(&yrows) : NULL;
-        if (s) s->stop = o->stop;
-        /* per-year rows only for the member replicas: written by the replica as each year closes */
-        if (!s || !pf || (r < member_replicas && (!mf || !yf || cs_sim_track_years(s, yf)))) {
-            cs_error(&local, NULL, 0, 0, "out of memory");
-        } else if (cs_sim_run(s, r == export_replica ? fs->genealogy.f : NULL, &local) == 0) {
-            period_rows(s, pf);
-            if (mf) member_rows(s, mf);
+    {
+        cs_sim *held = NULL; /* the thread's last replica, whose memory the next one reuses (cs_sim_restart) */
+        for (;;) {
+            if (atomic_load(&failed) || stop_requested(o)) break;
+            const int64_t r = atomic_fetch_add(&next, 1);
+            if (r >= R) break;
+            cs_diags local;
+            cs_diags_init(&local);
+            rows prows = {NULL, NULL}, mrows = {NULL, NULL}, yrows = {NULL, NULL};
+            cs_sim *s = held && !cs_sim_restart(held, seed, (uint64_t)r) ? held : NULL;
+            if (!s) {
+                cs_sim_free(held);
+                s = cs_sim_new(sc, seed, (uint64_t)r);
+            }
+            held = NULL;
+            FILE *pf = rows_open(&prows);
+            FILE *mf = r < member_replicas ? rows_open(&mrows) : NULL;
+            FILE *yf = r < member_replicas ? rows_open(&yrows) : NULL;
+            if (s) s->stop = o->stop;
+            /* per-year rows only for the member replicas: written by the replica as each year closes */
+            if (!s || !pf || (r < member_replicas && (!mf || !yf || cs_sim_track_years(s, yf)))) {
+                cs_error(&local, NULL, 0, 0, "out of memory");
+            } else if (cs_sim_run(s, r == export_replica ? fs->genealogy.f : NULL, &local) == 0) {
+                period_rows(s, pf);
+                if (mf) member_rows(s, mf);
+                held = s; /* complete: its memory serves the next replica (a stopped one is only freed) */
+            }
+            if (pf && fclose(pf)) cs_error(&local, NULL, 0, 0, "out of memory");
+            if (mf && fclose(mf)) cs_error(&local, NULL, 0, 0, "out of memory");
+            if (yf && fclose(yf)) cs_error(&local, NULL, 0, 0, "out of memory");
+            if (s != held) cs_sim_free(s);
+            /* every replica below r was taken before r, and is written (or skipped) in its turn */
+            pthread_mutex_lock(&q.mu);
+            while (q.written != r) pthread_cond_wait(&q.turn, &q.mu);
+            if (local.nerrors && !q.failed) { /* the first failing replica's messages, as in a serial run */
+                copy_diags(d, &local);
+                q.failed = 1;
+                atomic_store(&failed, 1);
+            }
+            if (!q.failed && !stop_requested(o)) {
+                rows_put(&prows, fs->periods.f);
+                rows_put(&mrows, fs->members.f);
+                rows_put(&yrows, fs->years.f);
+                if (o->progress) o->progress(o->progress_ctx, r + 1, R);
+            }
+            q.written = r + 1;
+            pthread_cond_broadcast(&q.turn);
+            pthread_mutex_unlock(&q.mu);
+            rows_free(&prows);
+            rows_free(&mrows);
+            rows_free(&yrows);
+            cs_diags_free(&local);
         }
-        if (pf && fclose(pf)) cs_error(&local, NULL, 0, 0, "out of memory");
-        if (mf && fclose(mf)) cs_error(&local, NULL, 0, 0, "out of memory");
-        if (yf && fclose(yf)) cs_error(&local, NULL, 0, 0, "out of memory");
-        cs_sim_free(s);
-        /* every replica below r was taken before r, and is written (or skipped) in its turn */
-        pthread_mutex_lock(&q.mu);
-        while (q.written != r) pthread_cond_wait(&q.turn, &q.mu);
-        if (local.nerrors && !q.failed) { /* the first failing replica's messages, as in a serial run */
-            copy_diags(d, &local);
-            q.failed = 1;
-            atomic_store(&failed, 1);
-        }
-        if (!q.failed && !stop_requested(o)) {
-            rows_put(&prows, fs->periods.f);
-            rows_put(&mrows, fs->members.f);
-            rows_put(&yrows, fs->years.f);
-            if (o->progress) o->progress(o->progress_ctx, r + 1, R);
-        }
-        q.written = r + 1;
-        pthread_cond_broadcast(&q.turn);
-        pthread_mutex_unlock(&q.mu);
-        rows_free(&prows);
-        rows_free(&mrows);
-        rows_free(&yrows);
-        cs_diags_free(&local);
+        cs_sim_free(held);
     }
     pthread_cond_destroy(&q.turn);
     pthread_mutex_destroy(&q.mu);

@@ -6,6 +6,19 @@
 
 #include "bigmem.h"
 
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* An array of t: cs_big_malloc, but once t is reserved ahead (cs_tree_reserve: the simulator's)
+ * an array of 1 MiB or more takes a whole huge page (a 4 KiB page's first touch cost ~20 us on
+ * the VM where this was measured, a 2 MiB page's ~150 us; as payout.c's arr). */
+static void *arr(const cs_tree *t, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) return NULL;
+    const size_t bytes = n * size;
+    if (!t->reserved || bytes < HUGE_PAGE / 2 || bytes >= HUGE_PAGE) return cs_big_malloc(n, size);
+    return cs_big_malloc(HUGE_PAGE, 1);
+}
+
 /* Makes sure t has room for n members: arrays grow by a quarter at least, so that a tree rebuilt
  * every period of a growing simulation is reallocated (fresh pages to fault in) only now and then.
  * perm and child, when there are, have t->cap entries. */
@@ -18,7 +31,7 @@ static int reserve(cs_tree *t, size_t n)
     t->perm = t->child = t->row = NULL;
     t->scratch = NULL;
     t->cap = cap;
-    t->child_off = cs_big_malloc(cap + 1, sizeof *t->child_off);
+    t->child_off = arr(t, cap + 1, sizeof *t->child_off);
     return t->child_off ? 0 : -1;
 }
 
@@ -29,22 +42,23 @@ int cs_tree_reserve(cs_tree *t, size_t cap)
     t->child_off = NULL, t->perm = t->child = t->row = NULL, t->scratch = NULL;
     t->cap = cap;
     t->n = 0;
-    if (!(t->child_off = cs_big_malloc(cap + 1, sizeof *t->child_off))) {
+    t->reserved = 1;
+    if (!(t->child_off = arr(t, cap + 1, sizeof *t->child_off))) {
         cs_tree_free(t);
         return -1;
     }
     return 0;
 }
 
-/* *a (perm or child) with t->cap entries, or freed when not wanted. */
-static int want(int32_t **a, int yes, size_t cap)
+/* *a (perm, child or row of t) with t->cap entries, or freed when not wanted. */
+static int want(const cs_tree *t, int32_t **a, int yes)
 {
     if (!yes) {
         free(*a);
         *a = NULL;
         return 0;
     }
-    return *a || (*a = cs_big_malloc(cap ? cap : 1, sizeof **a)) ? 0 : -1;
+    return *a || (*a = arr(t, t->cap ? t->cap : 1, sizeof **a)) ? 0 : -1;
 }
 
 /* How scattered member-order pulls from the recruits would be: the share of recruits, visited as
@@ -96,13 +110,6 @@ static int find_levels(cs_tree *t, size_t nroots)
     return 0;
 }
 
-static void no_blocks(cs_tree *t)
-{
-    free(t->block_off), free(t->row);
-    t->block_off = NULL, t->row = NULL;
-    t->nblocks = t->nrows = 0;
-}
-
 /* Does member i start a new block, the current one starting at `start` with `top` the highest
  * sponsor in it so far (-1: none)?  Yes when its sponsor is in the block, or lower than one
  * before it (tree.h). */
@@ -111,33 +118,69 @@ static int new_block(const int32_t *parent, size_t i, size_t start, int32_t top)
     return i == 0 || (parent[i] >= 0 && ((size_t)parent[i] >= start || parent[i] < top));
 }
 
-/* Layout 3's blocks and table rows (tree.h), in one pass each. */
-static int blocks(cs_tree *t)
+/* Appends the start of a block to t->block_off (grown by doubling; t->block_cap entries). */
+static int add_block(cs_tree *t, size_t i)
 {
-    const size_t n = t->n;
-    const int32_t *parent = t->parent;
-    if (!t->row && !(t->row = cs_big_malloc(t->cap ? t->cap : 1, sizeof *t->row))) return -1;
-    for (int pass = 0; pass < 2; pass++) { /* count, then fill */
-        size_t nb = 0, start = 0;
-        int32_t top = -1;
-        for (size_t i = 0; i < n; i++) {
-            if (new_block(parent, i, start, top)) {
-                if (pass) t->block_off[nb] = (uint32_t)i;
-                nb++, start = i, top = -1;
-            }
-            if (parent[i] > top) top = parent[i];
-        }
-        if (!pass) {
-            free(t->block_off);
-            if (!(t->block_off = malloc((nb + 1) * sizeof *t->block_off))) return -1;
-        } else {
-            t->block_off[nb] = (uint32_t)n;
-            t->nblocks = nb;
-        }
+    if (t->nblocks + 1 >= t->block_cap) { /* room for the closing entry too */
+        size_t cap = t->block_cap ? 2 * t->block_cap : 64;
+        uint32_t *b = realloc(t->block_off, cap * sizeof *b);
+        if (!b) return -1;
+        t->block_off = b, t->block_cap = cap;
     }
+    t->block_off[t->nblocks++] = (uint32_t)i;
+    return 0;
+}
+
+static void no_blocks(cs_tree *t)
+{
+    free(t->block_off), free(t->row);
+    t->block_off = NULL, t->row = NULL;
+    t->nblocks = t->nrows = t->block_cap = 0;
+}
+
+/* The table rows of layout 3 (tree.h), when count_sort did not number them. */
+static void number_rows(cs_tree *t)
+{
     size_t r = 0;
-    for (size_t i = 0; i < n; i++) t->row[i] = t->child_off[i] < t->child_off[i + 1] ? (int32_t)r++ : -1;
+    for (size_t i = 0; i < t->n; i++) t->row[i] = t->child_off[i] < t->child_off[i + 1] ? (int32_t)r++ : -1;
     t->nrows = r;
+}
+
+/* Layout 3 (or the counts for layout 2) in four passes over the members, which a simulation
+ * repeats every period: clear the counts; count each member's recruits, check that sponsors
+ * come first and find the blocks (tree.h); turn the counts into ends and number the table rows
+ * (when t->row is there); list the recruits from the end, which turns the ends into starts.
+ * Afterwards the recruits of m are kids[off[m] .. off[m+1]).  Returns 0, or -1 if out of memory
+ * or if parent[i] >= i. */
+static int count_sort(cs_tree *t, size_t n, const int32_t *parent)
+{
+    uint32_t *off = t->child_off;
+    int32_t *kids = t->child, *row = t->row;
+    memset(off, 0, (n + 1) * sizeof *off);
+    size_t start = 0;
+    int32_t top = -1;
+    t->nblocks = 0;
+    if (!t->block_off && add_block(t, 0)) return -1; /* room for the closing entry, even with n = 0 */
+    t->nblocks = 0;
+    for (size_t i = 0; i < n; i++) {
+        const int32_t q = parent[i];
+        if (q >= (int64_t)i) return -1;
+        if (new_block(parent, i, start, top)) {
+            if (add_block(t, i)) return -1;
+            start = i, top = -1;
+        }
+        if (q > top) top = q;
+        if (q >= 0) off[q]++;
+    }
+    t->block_off[t->nblocks] = (uint32_t)n; /* add_block left room for it */
+    size_t r = 0;
+    for (size_t m = 0, sum = 0; m <= n; m++) {
+        if (row && m < n) row[m] = off[m] ? (int32_t)r++ : -1;
+        sum += off[m], off[m] = (uint32_t)sum; /* end of m's recruits */
+    }
+    t->nrows = r;
+    for (size_t i = n; i-- > 0;) /* from the end, so that recruits stay in index order */
+        if (parent[i] >= 0) kids[--off[parent[i]]] = (int32_t)i;
     return 0;
 }
 
@@ -159,15 +202,16 @@ static int build(cs_tree *t, size_t n, const int32_t *parent, cs_tree_order orde
     t->n = n;
     t->parent = parent;
     if (n >= INT32_MAX) return -1;
-    for (size_t i = 0; i < n; i++)
-        if (parent[i] >= (int64_t)i) return -1;
     size_t nroots;
     const int bfs = in_bfs_order(parent, n, &nroots);
+    if (bfs)
+        for (size_t i = 0; i < n; i++) /* (count_sort checks the other orders as it goes) */
+            if (parent[i] >= (int64_t)i) return -1;
     if (reserve(t, n)) return -1;
     uint32_t *off = t->child_off;
     if (bfs) {
         /* positions are member indices: the recruits of j follow the roots and the recruits of 0..j-1 */
-        if (want(&t->perm, 0, 0) || want(&t->child, 0, 0)) return -1;
+        if (want(t, &t->perm, 0) || want(t, &t->child, 0)) return -1;
         free(t->scratch);
         t->scratch = NULL;
         no_blocks(t);
@@ -179,17 +223,15 @@ static int build(cs_tree *t, size_t n, const int32_t *parent, cs_tree_order orde
         return find_levels(t, nroots);
     }
     /* Recruits of each member by a counting sort on the sponsor (in index order), made in place as
-     * layout 3 */
-    if (want(&t->child, 1, t->cap)) return -1;
+     * layout 3; its rows are numbered on the way when layout 3 is sure (not when scatter decides) */
+    const int sure = order == CS_TREE_MEMBER || (order == CS_TREE_AUTO && n < CS_TREE_RENUMBER_MIN);
+    if (!sure) {
+        free(t->row);
+        t->row = NULL;
+    }
+    if (want(t, &t->child, 1) || want(t, &t->row, sure) || count_sort(t, n, parent)) return -1;
     uint32_t *cnt = off;
     int32_t *kids = t->child;
-    memset(cnt, 0, (n + 1) * sizeof *cnt);
-    for (size_t i = 0; i < n; i++)
-        if (parent[i] >= 0) cnt[parent[i]]++;
-    for (size_t m = 0, s = 0; m <= n; m++) s += cnt[m], cnt[m] = (uint32_t)s; /* end of m's recruits */
-    for (size_t i = n; i-- > 0;) /* from the end, so that recruits stay in index order */
-        if (parent[i] >= 0) kids[--cnt[parent[i]]] = (int32_t)i;
-    /* now the recruits of member m are kids[cnt[m] .. cnt[m+1]) */
     const int renumber = order == CS_TREE_BFS || (order == CS_TREE_AUTO && n >= CS_TREE_RENUMBER_MIN &&
                                                   scatter(cnt, kids, n) > 0.5);
     free(t->level_off);
@@ -199,12 +241,16 @@ static int build(cs_tree *t, size_t n, const int32_t *parent, cs_tree_order orde
         t->ring = n ? n : 1;
         free(t->scratch);
         t->scratch = NULL;
-        return want(&t->perm, 0, 0) || blocks(t) ? -1 : 0;
+        if (!sure) {
+            if (want(t, &t->row, 1)) return -1;
+            number_rows(t);
+        }
+        return want(t, &t->perm, 0);
     }
     /* Layout 2: a breadth-first walk lists each position's recruits in the order of the positions. */
     uint32_t *pos_off = t->scratch ? t->scratch : cs_big_malloc(t->cap + 1, sizeof *pos_off);
     t->scratch = NULL;
-    if (!pos_off || want(&t->perm, 1, t->cap)) {
+    if (!pos_off || want(t, &t->perm, 1)) {
         free(pos_off);
         return -1;
     }
@@ -221,7 +267,7 @@ static int build(cs_tree *t, size_t n, const int32_t *parent, cs_tree_order orde
     pos_off[n] = (uint32_t)n;
     t->scratch = t->child_off; /* the counts: the next rebuild's positions array */
     t->child_off = pos_off;
-    want(&t->child, 0, 0);
+    want(t, &t->child, 0);
     no_blocks(t);
     return find_levels(t, nroots);
 }

@@ -56,10 +56,12 @@ typedef struct {
                             * can keep them in `ring` slots, position j in slot j % ring (live tables
                             * never share one).  Layout 3: n (one slot per member) */
     size_t nblocks;        /* layout 3: blocks (see above), else 0 */
-    uint32_t *block_off;   /* owned: layout 3: nblocks+1 entries, else NULL */
+    uint32_t *block_off;   /* owned: layout 3: nblocks+1 entries (block_cap allocated), else NULL */
+    size_t block_cap;
     int32_t *row;          /* owned: layout 3: n entries, the table row of a member with recruits or -1, else NULL */
     size_t nrows;          /* layout 3: members with recruits */
     size_t cap;            /* members the arrays have room for (cs_tree_update) */
+    int reserved;          /* cs_tree_reserve was called: arrays of 1 MiB or more on whole huge pages */
     uint32_t *scratch;     /* layout 2 after cs_tree_update: cap+1 entries kept for the next rebuild, else NULL */
 } cs_tree;
 

@@ -5,7 +5,8 @@
  * Grows R replicas of a market of N people (population N, fast recruitment so that most of it is
  * reached within T periods) under the plan (default plans/unilevel-doterra.yaml, a 7-level
  * unilevel with fast start and pool), replicas in parallel on K threads as `compsim simulate` runs
- * them (one replica: the payouts of a large one share the K threads), writing nothing.  Prints one
+ * them (a thread's next replica reuses the memory of its last, cs_sim_restart; one replica: the
+ * payouts of a large one share the K threads), writing nothing.  Prints one
  * line: member-periods simulated per second (members in the network during a period, summed over
  * periods and replicas: the issue's measure), the same counting everyone ever reached ("in
  * arrays": quitters included), the process's CPU time (user + system: on a shared machine, wall
@@ -81,29 +82,40 @@ int main(int argc, char **argv)
     omp_set_num_threads((int)threads);
     omp_set_max_active_levels(1); /* as cs_sim_write_results: payout's own loops stay serial inside a replica */
     double t0 = now(), c0 = cpu_seconds();
-#pragma omp parallel for schedule(dynamic, 1) reduction(+ : alive, arrays, final_n) reduction(| : failed) \
-    reduction(max : ws_peak, rows_peak) if (replicas > 1)
-    for (long long r = 0; r < replicas; r++) {
-        cs_diags ld;
-        cs_diags_init(&ld);
-        cs_sim *s = cs_sim_new(sc, 1, (uint64_t)r);
-        int rc = s ? 0 : -1;
-        while (!rc && s->periods_done < sc->periods) { /* cs_sim_run, watching the working set */
-            rc = cs_sim_step(s, NULL, &ld);
-            if ((double)s->nlive > ws_peak) ws_peak = (double)s->nlive;
-            if ((double)s->tree.nrows > rows_peak) rows_peak = (double)s->tree.nrows;
-        }
-        if (rc) {
-            failed = 1;
-        } else {
-            for (int t = 0; t < s->periods_done; t++) {
-                alive += (double)s->period[t].members;
-                arrays += (double)s->period[t].reached;
+#pragma omp parallel reduction(+ : alive, arrays, final_n) reduction(| : failed) reduction(max : ws_peak, rows_peak) \
+    if (replicas > 1)
+    {
+        cs_sim *held = NULL; /* as compsim simulate: a thread's next replica reuses the last one's memory */
+#pragma omp for schedule(dynamic, 1)
+        for (long long r = 0; r < replicas; r++) {
+            cs_diags ld;
+            cs_diags_init(&ld);
+            cs_sim *s = held && !cs_sim_restart(held, 1, (uint64_t)r) ? held : NULL;
+            if (!s) {
+                cs_sim_free(held);
+                s = cs_sim_new(sc, 1, (uint64_t)r);
             }
-            final_n += (double)s->n;
+            held = NULL;
+            int rc = s ? 0 : -1;
+            while (!rc && s->periods_done < sc->periods) { /* cs_sim_run, watching the working set */
+                rc = cs_sim_step(s, NULL, &ld);
+                if ((double)s->nlive > ws_peak) ws_peak = (double)s->nlive;
+                if ((double)s->tree.nrows > rows_peak) rows_peak = (double)s->tree.nrows;
+            }
+            if (rc) {
+                failed = 1;
+            } else {
+                for (int t = 0; t < s->periods_done; t++) {
+                    alive += (double)s->period[t].members;
+                    arrays += (double)s->period[t].reached;
+                }
+                final_n += (double)s->n;
+                held = s;
+            }
+            if (s != held) cs_sim_free(s);
+            cs_diags_free(&ld);
         }
-        cs_sim_free(s);
-        cs_diags_free(&ld);
+        cs_sim_free(held);
     }
     double secs = now() - t0, cpu = cpu_seconds() - c0;
     if (failed) {

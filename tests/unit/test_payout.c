@@ -373,6 +373,34 @@ static void random_period(gsl_rng *r, model *m)
     }
 }
 
+/* sp (lines added up if sp->sums, else kept) against the model's lines and against po's results. */
+static void check_sums(const cs_payout *sp, const cs_payout *po, const cs_plan *p, const model *m)
+{
+    int64_t company = 0;
+    for (size_t b = 0; b < p->nbonuses; b++) {
+        int64_t total = 0;
+        for (size_t i = 0; i < m->n; i++) total += m->amount[b][i];
+        assert_int_equal(po->bonus_total[b], total);
+        assert_int_equal(sp->bonus_total[b], total);
+        if (cs_bonus_company_paid(p->bonuses[b].type)) company += total;
+    }
+    assert_int_equal(sp->company_paid, po->company_paid);
+    if (p->payout_cap_ppm < 0) assert_int_equal(sp->company_paid, company);
+    for (size_t i = 0; i < m->n; i++) {
+        assert_int_equal(sp->rank[i], po->rank[i]);
+        assert_int_equal(sp->title[i], po->title[i]);
+        if (!sp->sums) {
+            for (size_t b = 0; b < p->nbonuses; b++) assert_int_equal(sp->amount[b * m->n + i], po->amount[b * m->n + i]);
+            continue;
+        }
+        int64_t paid = 0, other = 0;
+        for (size_t b = 0; b < p->nbonuses; b++)
+            *(cs_bonus_company_paid(p->bonuses[b].type) ? &paid : &other) += m->amount[b][i];
+        assert_int_equal(sp->paid[i], paid);
+        assert_int_equal(sp->other[i], other);
+    }
+}
+
 static void test_against_naive(void **state)
 {
     (void)state;
@@ -398,14 +426,23 @@ static void test_against_naive(void **state)
         assert_int_equal(cs_tree_build(&t, m.n, m.parent, (cs_tree_order)(trial % 3)), 0);
         cs_payout *po = cs_payout_new(p, m.n);
         assert_non_null(po);
+        /* the same with the lines added up (cs_payout_sum_lines), where the plan allows; every
+         * other trial reserved ahead (its arrays in one block) */
+        cs_payout *sp = cs_payout_new(p, m.n);
+        assert_non_null(sp);
+        const int sums = cs_payout_sum_lines(sp, p);
+        assert_true(sums == 0 || sums == 1);
+        if (trial % 2) assert_int_equal(cs_payout_reserve(sp, p, m.n + 3), 0);
         for (int period = 0; period < 2; period++) {
             random_period(r, &m);
             cs_period_input in = {.pv = m.pv, .bv = m.bv, .retail = m.retail, .is_new = m.is_new, .order = m.order};
             cs_diags d;
             cs_diags_init(&d);
             assert_int_equal(cs_payout_period(po, p, &t, &in, &d), 0);
+            assert_int_equal(cs_payout_period(sp, p, &t, &in, &d), 0);
             cs_diags_free(&d);
             naive_period(&m, p);
+            check_sums(sp, po, p, &m);
             for (size_t i = 0; i < m.n; i++) {
                 assert_int_equal(po->active[i], m.active[i]);
                 assert_int_equal(po->gv[i], m.gv[i]);
@@ -420,6 +457,7 @@ static void test_against_naive(void **state)
             }
         }
         cs_payout_free(po);
+        cs_payout_free(sp);
         cs_tree_free(&t);
         cs_plan_free(p);
     }

@@ -461,6 +461,45 @@ static void test_streams(void **state)
     cs_scenario_free(sc);
 }
 
+/* cs_sim_restart: a replica grown in the memory of an earlier one (larger, so that the arrays hold
+ * its members' old values) is the replica cs_sim_new gives, member by member and period by period;
+ * a scenario with a placement plan is refused. */
+static void test_restart_same_as_new(void **state)
+{
+    (void)state;
+    cs_scenario *sc = load("name: t\nplans: [a.yaml, b.yaml]\nperiods: 12\ntypes:\n  builder: {recruits: 1}\n");
+    cs_sim *fresh = run(sc, 6, 1), *big = NULL;
+    for (uint64_t r = 2; r < 40 && !big; r++) { /* a replica that reached more members than replica 1 */
+        cs_sim *s = run(sc, 6, r);
+        if (s->n > fresh->n) big = s;
+        else cs_sim_free(s);
+    }
+    assert_non_null(big);
+    cs_diags d;
+    cs_diags_init(&d);
+    assert_int_equal(cs_sim_restart(big, 6, 1), 0);
+    assert_int_equal(cs_sim_run(big, NULL, &d), 0);
+    cs_diags_free(&d);
+    const cs_sim *a = fresh, *b = big;
+    assert_int_equal(a->n, b->n);
+    assert_int_equal(a->nlive, b->nlive);
+    assert_memory_equal(a->parent, b->parent, a->n * sizeof *a->parent);
+    assert_memory_equal(a->quit, b->quit, a->n * sizeof *a->quit);
+    assert_memory_equal(a->expenses, b->expenses, a->n * sizeof *a->expenses);
+    assert_memory_equal(a->period, b->period, (size_t)sc->periods * sizeof *a->period);
+    for (size_t k = 0; k < sc->nplans; k++) {
+        const cs_sim_plan *pa = &a->plan[k], *pb = &b->plan[k];
+        assert_memory_equal(pa->gross, pb->gross, a->n * sizeof *pa->gross);
+        assert_memory_equal(pa->retail_profit, pb->retail_profit, a->n * sizeof *pa->retail_profit);
+        assert_memory_equal(pa->purchases, pb->purchases, a->n * sizeof *pa->purchases);
+        assert_memory_equal(pa->title, pb->title, a->n * sizeof *pa->title);
+        assert_memory_equal(pa->period, pb->period, (size_t)sc->periods * sizeof *pa->period);
+    }
+    cs_sim_free(fresh);
+    cs_sim_free(big);
+    cs_scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_autoship_and_totals), cmocka_unit_test(test_common_random_numbers),
         cmocka_unit_test(test_streams),
         cmocka_unit_test(test_year_rows_reconcile),
+        cmocka_unit_test(test_restart_same_as_new),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -313,6 +313,7 @@ static void check_binary(const char *file, int rule)
         }
         print_message("replica %llu: %zu members, binary paid %lld cents\n", (unsigned long long)r, s->n, (long long)paid);
         assert_true(s->n > 50 && paid > 0); /* not a trivial case */
+        assert_int_equal(cs_sim_restart(s, 22, r), -1); /* its placement tree is not reused */
         free(stack), free(carry);
         naive_free(&t);
         cs_sim_free(s);
