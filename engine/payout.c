@@ -27,12 +27,19 @@ static void *arr(const cs_payout *po, size_t n, size_t size)
     return cs_big_malloc(HUGE_PAGE, 1);
 }
 
+static int fused_pair(const cs_plan *p);
+
 size_t cs_payout_vec_width(const cs_plan *p)
 {
     size_t w = 1;
     for (size_t b = 0; b < p->nbonuses; b++) {
         const cs_bonus *bo = &p->bonuses[b];
         size_t need = bo->type == CS_BONUS_STAIRSTEP ? p->nranks + 1 : (size_t)bo->levels.nlevels;
+        if (need > w) w = need;
+    }
+    const int f = fused_pair(p); /* the two tables side by side (levels_fused) */
+    if (f >= 0) {
+        const size_t need = (size_t)p->bonuses[f].levels.nlevels + (size_t)p->bonuses[f + 1].levels.nlevels;
         if (need > w) w = need;
     }
     return w;
@@ -836,6 +843,80 @@ static int levels_pushed(const pass *ps)
     return push_blocks(ps->t, levels_push_range, (void *)ps);
 }
 
+/* Fast start and unilevel in one pushed pass (layout 3): the two bonuses' tables side by side in
+ * a row of vec (K1 + K2 wide), each member's two lines put in the bonuses' order, each bonus's
+ * own total.  The same arithmetic as level_push run twice, for the pair of the plans in plans/
+ * (3 and 7 levels); only when both bonuses' sums fit in 64 bits (narrow). */
+#define FUSED_K1 3
+#define FUSED_K2 7
+
+/* The index b of a fast start bonus followed by a unilevel bonus that levels_fused can pay, or -1.
+ * Not with a placement bonus or a pass that keeps a table for every member (alloc_vec). */
+static int fused_pair(const cs_plan *p)
+{
+    if (has_matrix(p) || pulls_by_member(p)) return -1;
+    for (size_t b = 0; b + 1 < p->nbonuses; b++)
+        if (p->bonuses[b].type == CS_BONUS_FAST_START && p->bonuses[b + 1].type == CS_BONUS_UNILEVEL &&
+            p->bonuses[b].levels.nlevels == FUSED_K1 && p->bonuses[b + 1].levels.nlevels == FUSED_K2)
+            return (int)b;
+    return -1;
+}
+
+typedef struct {
+    const pass *a, *b; /* fast start (sources: new members), unilevel (sources: everyone) */
+} fused;
+
+static int levels_fused_range(void *vf, size_t lo, size_t hi)
+{
+    const fused *f = vf;
+    const pass *pa = f->a, *pb = f->b;
+    enum { K1 = FUSED_K1, K2 = FUSED_K2, W = FUSED_K1 + FUSED_K2 };
+    const cs_tree *t = pa->t;
+    const int32_t *parent = t->parent, *row = t->row;
+    const int64_t *srca = pa->src, *srcb = pb->src;
+    const uint8_t *active = pa->active, *is_new = pa->is_new;
+    const int32_t *rank = pa->rank;
+    int64_t *vec = pa->po->vec;
+    line_acc acca = {0, 0}, accb = {0, 0};
+    for (size_t c = lo; c < hi; c++) {
+        if ((c & (CS_PAYOUT_STOP_EVERY - 1)) == 0 && halted(pa->po)) return 1;
+        const int64_t sa = !is_new[c] ? 0 : srca ? srca[c] : pa->each, sb = srcb[c];
+        const int32_t p = parent[c], rc = row[c];
+        if (rc < 0) { /* no recruits: paid nothing, adds its sources */
+            put(pa, c, 0, &acca);
+            put(pb, c, 0, &accb);
+            if (p >= 0) {
+                int64_t *vp = vec + (size_t)row[p] * W;
+                if (sa) vp[0] += sa;
+                if (sb) vp[K1] += sb;
+            }
+            continue;
+        }
+        const int64_t *v = vec + (size_t)rc * W;
+        int64_t a = 0, b = 0;
+        if (active[c]) {
+            const int32_t *ra = pa->b->levels.ppm + CS_ROW(rank[c]) * K1, *rb = pb->b->levels.ppm + CS_ROW(rank[c]) * K2;
+            int64_t x = 0, y = 0;
+            for (size_t l = 0; l < K1; l++) x += (int64_t)ra[l] * v[l];
+            for (size_t l = 0; l < K2; l++) y += (int64_t)rb[l] * v[K1 + l];
+            a = (x + CS_PPM_ONE / 2) / CS_PPM_ONE;
+            b = (y + CS_PPM_ONE / 2) / CS_PPM_ONE;
+        }
+        put(pa, c, a, &acca);
+        put(pb, c, b, &accb);
+        if (p < 0) continue;
+        int64_t *vp = vec + (size_t)row[p] * W;
+        const size_t ta = pa->take_all ? 1 : active[c], tb = pb->take_all ? 1 : active[c];
+        vp[0] += sa + v[0] * (int64_t)(1 - ta);
+        for (size_t l = 1; l < K1; l++) vp[l] += v[l - ta];
+        vp[K1] += sb + v[K1] * (int64_t)(1 - tb);
+        for (size_t l = 1; l < K2; l++) vp[K1 + l] += v[K1 + l - tb];
+    }
+    line_done(pa, &acca);
+    line_done(pb, &accb);
+    return 0;
+}
+
 /* `total` is the sum of the sources: every level amount is at most that, and every rate at most
  * 100%. */
 static int pay_levels(pass *ps, int64_t total, cs_diags *d)
@@ -1247,6 +1328,33 @@ static int pay_bonus(cs_payout *po, const cs_plan *p, size_t b, pass ps, const c
     return -1;
 }
 
+/* Bonuses b (fast start) and b + 1 (unilevel, fused_pair) in one pass, their company-paid lines
+ * added to po->paid (add: an earlier bonus wrote it).  Returns 0, 1 when the stop flag was seen,
+ * or -1 when the pass does not apply this period (a sum too large for 64-bit products, or the
+ * new members' total overflowing): the bonuses are then paid apart, as always. */
+static int pay_fused(cs_payout *po, const cs_plan *p, size_t b, pass ps, const cs_period_input *in, int add,
+                     line_acc *ta, line_acc *tb)
+{
+    const size_t n = po->n;
+    int64_t total;
+    if (new_member_total(in->is_new, in->bv, p->enrolment_fee, n, &total)) return -1;
+    const int64_t narrow_max = INT64_MAX / CS_PPM_ONE - 1;
+    if (total > narrow_max || po->company_bv > narrow_max) return -1;
+    pass pa = ps, pb = ps;
+    pa.b = &p->bonuses[b], pb.b = &p->bonuses[b + 1];
+    pa.out = line_of(po, p, b), pb.out = line_of(po, p, b + 1);
+    pa.add = add, pb.add = 1; /* the unilevel's lines go to the sums the fast start's wrote */
+    pa.total = ta, pb.total = tb;
+    pa.src = pb.src = ps.bv;
+    pa.each = pb.each = p->enrolment_fee;
+    pa.is_new = in->is_new, pb.is_new = NULL;
+    pa.narrow = pb.narrow = 1;
+    pa.take_all = pa.b->compression == CS_COMPRESS_NONE, pb.take_all = pb.b->compression == CS_COMPRESS_NONE;
+    memset(po->vec, 0, ps.t->nrows * (size_t)(FUSED_K1 + FUSED_K2) * sizeof *po->vec);
+    fused f = {&pa, &pb};
+    return push_blocks(ps.t, levels_fused_range, &f) ? 1 : 0;
+}
+
 /* The placement tree given for a plan with a placement section must be over the same members, of
  * the plan's width, with its snapshot up to date (the passes read the tree's child links through
  * the snapshot's order). */
@@ -1314,7 +1422,21 @@ int cs_payout_period(cs_payout *po, const cs_plan *p, const cs_tree *t, const cs
     if (halted(po) || (t->row ? settle_push(&ps) : cs_tree_bottom_up(t, settle_range, &ps)) || halted(po)) return 1;
     int wrote[2] = {0, 0};         /* sums: the company-paid sums, the others, written this period */
     size_t first_ovf = p->nbonuses; /* the first bonus whose total overflowed, if totalled */
+    const int fb = po->sums && !ps.perm && t->row && in->is_new ? fused_pair(p) : -1;
     for (size_t b = 0; b < p->nbonuses; b++) {
+        if ((int)b == fb) { /* fast start and unilevel in one pass, when it applies (else as apart) */
+            line_acc ta = {0, 0}, tb = {0, 0};
+            int rc = pay_fused(po, p, b, ps, in, wrote[0], &ta, &tb);
+            if (halted(po)) return 1;
+            if (rc == 0) {
+                wrote[0] = 1;
+                po->bonus_total[b] = ta.sum, po->bonus_total[b + 1] = tb.sum;
+                if (ta.ovf && first_ovf == p->nbonuses) first_ovf = b;
+                if (tb.ovf && first_ovf == p->nbonuses) first_ovf = b + 1;
+                b++;
+                continue;
+            }
+        }
         const int k = !cs_bonus_company_paid(p->bonuses[b].type);
         line_acc tot = {0, 0};
         int rc = pay_bonus(po, p, b, ps, in, po->sums && wrote[k], &tot, d);

@@ -464,6 +464,69 @@ static void test_against_naive(void **state)
     gsl_rng_free(r);
 }
 
+/* Fast start of 3 levels followed by a unilevel of 7, lines added up, on a tree in layout 3: the
+ * two bonuses are paid in one pass (payout.c, levels_fused); against the naive model, with and
+ * without compression, and with volumes whose products need 128 bits (then paid apart). */
+static void test_fused_levels(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 20261128);
+    int layout3 = 0;
+    for (int trial = 0; trial < 300; trial++) {
+        cs_plan *p = random_plan(r);
+        p->payout_cap_ppm = -1; /* sums: no cap, no matching */
+        cs_bonus tmp = p->bonuses[1]; /* retail, fast start, unilevel, then the others */
+        p->bonuses[1] = p->bonuses[4], p->bonuses[4] = tmp;
+        tmp = p->bonuses[2], p->bonuses[2] = p->bonuses[4], p->bonuses[4] = tmp;
+        assert_int_equal(p->bonuses[1].type, CS_BONUS_FAST_START);
+        assert_int_equal(p->bonuses[2].type, CS_BONUS_UNILEVEL);
+        p->bonuses[3].type = CS_BONUS_RANK_ADVANCE; /* was generation */
+        p->bonuses[4].type = CS_BONUS_RANK_ADVANCE; /* was stairstep */
+        p->bonuses[6].type = CS_BONUS_RETAIL;       /* was matching */
+        for (size_t b = 1; b <= 2; b++) {
+            free(p->bonuses[b].levels.ppm);
+            level_table(r, &p->bonuses[b].levels, b == 1 ? 3 : 7, (int)gsl_rng_uniform_int(r, 2));
+        }
+        static model m;
+        memset(&m, 0, sizeof m);
+        m.n = 1 + gsl_rng_uniform_int(r, MAXN);
+        for (size_t i = 0; i < m.n; i++) {
+            m.parent[i] = i == 0 || gsl_rng_uniform(r) < 0.05 ? -1 : (int32_t)(gsl_rng_uniform(r) < 0.5 ? i - 1 : gsl_rng_uniform_int(r, i));
+            m.title[i] = CS_RANK_NONE;
+            m.order[i] = (uint32_t)i;
+        }
+        cs_tree t;
+        memset(&t, 0, sizeof t);
+        assert_int_equal(cs_tree_build(&t, m.n, m.parent, CS_TREE_MEMBER), 0);
+        layout3 += t.row != NULL;
+        cs_payout *po = cs_payout_new(p, m.n), *sp = cs_payout_new(p, m.n);
+        assert_non_null(po);
+        assert_non_null(sp);
+        assert_int_equal(cs_payout_sum_lines(sp, p), 0); /* 0: the lines are added up */
+        if (trial % 2) assert_int_equal(cs_payout_reserve(sp, p, m.n + 5), 0);
+        for (int period = 0; period < 3; period++) {
+            random_period(r, &m);
+            cs_period_input in = {.pv = m.pv, .bv = m.bv, .retail = m.retail, .is_new = m.is_new, .order = m.order};
+            cs_diags d;
+            cs_diags_init(&d);
+            assert_int_equal(cs_payout_period(po, p, &t, &in, &d), 0);
+            assert_int_equal(cs_payout_period(sp, p, &t, &in, &d), 0);
+            cs_diags_free(&d);
+            naive_period(&m, p);
+            check_sums(sp, po, p, &m);
+            for (size_t i = 0; i < m.n; i++)
+                for (size_t b = 0; b < p->nbonuses; b++) assert_int_equal(po->amount[b * m.n + i], m.amount[b][i]);
+        }
+        cs_payout_free(po);
+        cs_payout_free(sp);
+        cs_tree_free(&t);
+        cs_plan_free(p);
+    }
+    assert_true(layout3 > 100);
+    gsl_rng_free(r);
+}
+
 /* Volumes whose total does not fit in int64 cents are an error, not a wrapped total. */
 static void test_money_overflow_is_an_error(void **state)
 {
@@ -807,6 +870,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_against_naive),
+        cmocka_unit_test(test_fused_levels),
         cmocka_unit_test(test_money_overflow_is_an_error),
         cmocka_unit_test(test_threads_agree),
         cmocka_unit_test(test_stop_flag),
