@@ -497,10 +497,7 @@ cs_genealogy *cs_genealogy_load_parts(const char *buf, size_t len, const char *n
     if (gl_read_header(&L.in, buf, len, part_bytes, &L.err) == 0 && (gl_trace("header, scan"), 1) &&
         gl_read_rows(&L) == 0 && L.n > 0)
         g = build(&L); /* n == 0: every row had an error */
-    int place = g && !L.err.total ? gl_has_placement_columns(buf, len) : 0;
-    if (place < 0)
-        oom(&L);
-    else if (place > 0)
+    if (g && !L.err.total && L.in.placement)
         gl_read_placement(g, buf, len, &L.err); /* reports a lack of memory itself */
     if (g && !(g->name = strdup(name))) oom(&L);
     if (L.err.total) {

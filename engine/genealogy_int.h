@@ -97,6 +97,7 @@ typedef struct {
     size_t rows_all;  /* rows the whole input can have, at most */
     size_t labels;    /* period labels seen in a sample of the lines (at least 1) */
     const char *tail; /* the input's last run of line ends starts here */
+    int placement;    /* the header names a `placement` or `leg` column (genealogy_place.c reads them) */
 } gl_input;
 
 /* Reads the header of buf[0 .. len) and cuts the rest into parts of about `part_bytes` (0: a size
@@ -125,8 +126,6 @@ void gl_periods_free(gl_periods *P);
 
 /* ---- the placement and leg columns (genealogy_place.c) ---- */
 
-/* Does the header of buf name a `placement` or `leg` column?  1 or 0; -1 when out of memory. */
-int gl_has_placement_columns(const char *buf, size_t len);
 /* Fills g->pparent and g->pslot from the file g was loaded from, with errors into `err`.
  * Returns -1 when out of memory. */
 int gl_read_placement(cs_genealogy *g, const char *buf, size_t len, gl_errlist *err);

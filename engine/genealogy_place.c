@@ -63,19 +63,6 @@ static int32_t lookup(cs_idtab *ids, const char *s, size_t len)
     return (int32_t)sl->a;
 }
 
-int gl_has_placement_columns(const char *buf, size_t len)
-{
-    /* the loader read and checked this header already, so only a lack of memory can stop the
-     * reader here; cs_csv_init would check the encoding of the whole file again */
-    if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) buf += 3, len -= 3;
-    cs_csv r;
-    cs_csv_init_part(&r, buf, len, 1, 0, cs_csv_tail(buf, len), NULL, 0);
-    int st = cs_csv_next(&r);
-    int has = st != CS_CSV_RECORD ? -1 : find_column(&r, "placement") >= 0 || find_column(&r, "leg") >= 0;
-    cs_csv_free(&r);
-    return has;
-}
-
 int gl_read_placement(cs_genealogy *g, const char *buf, size_t len, gl_errlist *err)
 {
     const size_t n = g->n;

@@ -142,12 +142,15 @@ static int read_header(gl_input *in, const cs_csv *r, gl_errlist *err)
     in->ncolumns = r->nfields;
     for (size_t i = 0; i < r->nfields; i++) {
         int added;
-        if (cs_strtab_intern(&names, r->field[i].p, r->field[i].len, &added) < 0) {
+        int64_t k = cs_strtab_intern(&names, r->field[i].p, r->field[i].len, &added);
+        if (k < 0) {
             gl_err_add(err, 0, ST_PARSE, "out of memory");
             break;
         }
         if (!added)
             gl_err_add(err, r->line, ST_PARSE, "duplicate column '%s'", gl_show(a, r->field[i].p, r->field[i].len));
+        const char *name = cs_strtab_str(&names, (size_t)k);
+        in->placement |= !strcmp(name, "placement") || !strcmp(name, "leg"); /* genealogy_place.c reads them */
         for (int c = 0; c < NCOLS; c++)
             if (added && r->field[i].len == strlen(gl_col_name[c]) &&
                 !memcmp(r->field[i].p, gl_col_name[c], r->field[i].len))
