@@ -709,6 +709,24 @@ static int settle_push(const pass *ps)
 
 /* ---- bonuses paid by level (unilevel, fast start, enrolment, matching) ----------------------- */
 
+/* A member's amount from its level table v and its rank's rates, when every product fits in 64
+ * bits (pass.narrow). */
+static inline __attribute__((always_inline)) int64_t levels_narrow(const int32_t *rate, const int64_t *v, const size_t K)
+{
+    int64_t x = 0;
+    for (size_t l = 0; l < K; l++) x += (int64_t)rate[l] * v[l];
+    return (x + CS_PPM_ONE / 2) / CS_PPM_ONE;
+}
+
+/* Adds a recruit's source s and its table v to its sponsor's table vp: shifted down one level when
+ * the recruit takes a level (tk = 1), as it is when not (tk = 0). */
+static inline __attribute__((always_inline)) void levels_add(int64_t *vp, const int64_t *v, int64_t s, size_t tk,
+                                                             const size_t K)
+{
+    vp[0] += s + v[0] * (int64_t)(1 - tk);
+    for (size_t l = 1; l < K; l++) vp[l] += v[l - tk];
+}
+
 /* vec[i*K + k] = the amount at sources k+1 levels below i, where a member takes a level when
  * active (or always, without compression); then each active member is paid its rank's rates on
  * its own levels.  A recruit that takes a level shifts its table down by one; one that does not
@@ -732,9 +750,7 @@ static inline __attribute__((always_inline)) int level_sweep(const pass *ps, siz
             const size_t c = ch ? (size_t)ch[k] : k;
             const int64_t s = !is_new ? src[c] : !is_new[c] ? 0 : src ? src[c] : ps->each;
             const size_t tk = ps->take_all ? 1 : active[c];
-            const int64_t *vc = vec + (ch ? c : sc) * K;
-            v[0] += s + vc[0] * (int64_t)(1 - tk);
-            for (size_t l = 1; l < K; l++) v[l] += vc[l - tk];
+            levels_add(v, vec + (ch ? c : sc) * K, s, tk, K);
         }
         if (!active[i]) {
             put(ps, i, 0, &acc);
@@ -742,9 +758,7 @@ static inline __attribute__((always_inline)) int level_sweep(const pass *ps, siz
         }
         const int32_t *rate = ps->b->levels.ppm + CS_ROW(ps->rank[i]) * K;
         if (ps->narrow) {
-            int64_t x = 0;
-            for (size_t l = 0; l < K; l++) x += (int64_t)rate[l] * v[l];
-            put(ps, i, (x + CS_PPM_ONE / 2) / CS_PPM_ONE, &acc);
+            put(ps, i, levels_narrow(rate, v, K), &acc);
             continue;
         }
         i128 x = 0;
@@ -770,37 +784,29 @@ static inline __attribute__((always_inline)) int level_push(const pass *ps, size
     const uint8_t *active = ps->active, *is_new = ps->is_new;
     int64_t *vec = ps->po->vec;
     line_acc acc = {0, 0};
-    {
-        for (size_t c = lo; c < hi; c++) {
-            if ((c & (CS_PAYOUT_STOP_EVERY - 1)) == 0 && halted(ps->po)) return 1;
-            const int64_t s = !is_new ? src[c] : !is_new[c] ? 0 : src ? src[c] : ps->each;
-            const int32_t p = parent[c], rc = row[c];
-            if (rc < 0) { /* no recruits: paid nothing, adds its source (fast start: mostly none) */
-                put(ps, c, 0, &acc);
-                if (p >= 0 && s) vec[(size_t)row[p] * K] += s;
-                continue;
-            }
-            const int64_t *v = vec + (size_t)rc * K;
-            int64_t a = 0;
-            if (active[c]) {
-                const int32_t *rate = ps->b->levels.ppm + CS_ROW(ps->rank[c]) * K;
-                if (ps->narrow) {
-                    int64_t x = 0;
-                    for (size_t l = 0; l < K; l++) x += (int64_t)rate[l] * v[l];
-                    a = (x + CS_PPM_ONE / 2) / CS_PPM_ONE;
-                } else {
-                    i128 x = 0;
-                    for (size_t l = 0; l < K; l++) x += (i128)rate[l] * v[l];
-                    if (x && (a = cs_round_micro(x)) < 0) return -1;
-                }
-            }
-            put(ps, c, a, &acc);
-            if (p < 0) continue;
-            int64_t *vp = vec + (size_t)row[p] * K;
-            const size_t tk = ps->take_all ? 1 : active[c];
-            vp[0] += s + v[0] * (int64_t)(1 - tk);
-            for (size_t l = 1; l < K; l++) vp[l] += v[l - tk];
+    for (size_t c = lo; c < hi; c++) {
+        if ((c & (CS_PAYOUT_STOP_EVERY - 1)) == 0 && halted(ps->po)) return 1;
+        const int64_t s = !is_new ? src[c] : !is_new[c] ? 0 : src ? src[c] : ps->each;
+        const int32_t p = parent[c], rc = row[c];
+        if (rc < 0) { /* no recruits: paid nothing, adds its source (fast start: mostly none) */
+            put(ps, c, 0, &acc);
+            if (p >= 0 && s) vec[(size_t)row[p] * K] += s;
+            continue;
         }
+        const int64_t *v = vec + (size_t)rc * K;
+        int64_t a = 0;
+        if (active[c]) {
+            const int32_t *rate = ps->b->levels.ppm + CS_ROW(ps->rank[c]) * K;
+            if (ps->narrow) {
+                a = levels_narrow(rate, v, K);
+            } else {
+                i128 x = 0;
+                for (size_t l = 0; l < K; l++) x += (i128)rate[l] * v[l];
+                if (x && (a = cs_round_micro(x)) < 0) return -1;
+            }
+        }
+        put(ps, c, a, &acc);
+        if (p >= 0) levels_add(vec + (size_t)row[p] * K, v, s, ps->take_all ? 1 : active[c], K);
     }
     line_done(ps, &acc);
     return 0;
@@ -895,22 +901,15 @@ static int levels_fused_range(void *vf, size_t lo, size_t hi)
         const int64_t *v = vec + (size_t)rc * W;
         int64_t a = 0, b = 0;
         if (active[c]) {
-            const int32_t *ra = pa->b->levels.ppm + CS_ROW(rank[c]) * K1, *rb = pb->b->levels.ppm + CS_ROW(rank[c]) * K2;
-            int64_t x = 0, y = 0;
-            for (size_t l = 0; l < K1; l++) x += (int64_t)ra[l] * v[l];
-            for (size_t l = 0; l < K2; l++) y += (int64_t)rb[l] * v[K1 + l];
-            a = (x + CS_PPM_ONE / 2) / CS_PPM_ONE;
-            b = (y + CS_PPM_ONE / 2) / CS_PPM_ONE;
+            a = levels_narrow(pa->b->levels.ppm + CS_ROW(rank[c]) * K1, v, K1);
+            b = levels_narrow(pb->b->levels.ppm + CS_ROW(rank[c]) * K2, v + K1, K2);
         }
         put(pa, c, a, &acca);
         put(pb, c, b, &accb);
         if (p < 0) continue;
         int64_t *vp = vec + (size_t)row[p] * W;
-        const size_t ta = pa->take_all ? 1 : active[c], tb = pb->take_all ? 1 : active[c];
-        vp[0] += sa + v[0] * (int64_t)(1 - ta);
-        for (size_t l = 1; l < K1; l++) vp[l] += v[l - ta];
-        vp[K1] += sb + v[K1] * (int64_t)(1 - tb);
-        for (size_t l = 1; l < K2; l++) vp[K1 + l] += v[K1 + l - tb];
+        levels_add(vp, v, sa, pa->take_all ? 1 : active[c], K1);
+        levels_add(vp + K1, v + K1, sb, pb->take_all ? 1 : active[c], K2);
     }
     line_done(pa, &acca);
     line_done(pb, &accb);
