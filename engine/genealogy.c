@@ -132,6 +132,7 @@ static int breadth_first(loader *L)
     uint32_t *first = gl_carve(L, n + 1, sizeof *first), *kids = gl_carve(L, n, sizeof *kids);
     if (!first || !kids || !L->order || !L->par) return -1;
     list_recruits(L->up, n, first, kids);
+    gl_trace(" tree: recruits");
     for (size_t r = 0; r < n; r++)
         if (L->up[r] == -1) L->par[tail] = -1, L->order[tail++] = (uint32_t)r;
     for (size_t head = 0; head < tail; head++) {
@@ -141,6 +142,7 @@ static int breadth_first(loader *L)
         for (uint32_t c = first[r]; c < first[r + 1]; c++) L->par[tail] = (int32_t)head, L->order[tail++] = kids[c];
     }
     L->nreached = tail;
+    gl_trace(" tree: bfs");
     L->scratch_used = mark; /* first and kids are free again */
     return 0;
 }
@@ -357,8 +359,8 @@ static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
     return 0;
 }
 
-/* Copies the ids into id_buf, in rank order, by both threads; member records then hold the
- * offsets instead of the addresses. */
+/* Copies the ids into id_buf, in rank order, by both threads (one, when called in the tree
+ * stage); member records then hold the offsets instead of the addresses. */
 static int place_ids(loader *L, cs_genealogy *g)
 {
     enum { PARTS = 64 };
@@ -383,6 +385,7 @@ static int place_ids(loader *L, cs_genealogy *g)
             at += m->idlen + 1;
         }
     }
+    L->ids_placed = g->id_buf;
     return 0;
 }
 
@@ -390,7 +393,7 @@ static int place_ids(loader *L, cs_genealogy *g)
  * both threads; hands over the period labels. */
 static int fill_store(loader *L, const rows_state *S, cs_genealogy *g)
 {
-    if (place_ids(L, g)) return -1;
+    if (!L->ids_placed && place_ids(L, g)) return -1;
     long n = (long)L->n;
     int own = !g->vol_block; /* else the tree stage's arrays are the store's: the same values */
     if (!own) { /* after breadth_first: its recruit lists' room is free again */
@@ -442,7 +445,7 @@ static cs_genealogy *build(loader *L)
     S.overflow = calloc(L->per.n, 1);
     if (!g || !S.total || !S.overflow) goto fail;
     /* the tree checks need every row: a row that could not be read would show up as an unknown sponsor */
-    int tree_ok = !L->structural, store = tree_ok && !L->err.total, err = 0;
+    int tree_ok = !L->structural, store = tree_ok && !L->err.total, err = 0, ids_err = 0;
     /* while one thread orders the tree, the other takes the page faults of the store */
     if (store && alloc_store(L, g, L->n, L->per.n, S.fast && L->per.n == 1)) goto fail;
 #pragma omp parallel sections if (L->n >= 100000)
@@ -450,10 +453,15 @@ static cs_genealogy *build(loader *L)
 #pragma omp section
         if (tree_ok) err = link_sponsors(L) || breadth_first(L);
 #pragma omp section
-        if (store) populate_store(g);
+        if (store) {
+            populate_store(g);
+            /* the ids' copy needs no tree, so it is this thread's too, unless the tree stage may name
+             * members (unknown sponsors) while it moves their ids */
+            if (!L->unknown) ids_err = place_ids(L, g);
+        }
     }
     gl_trace("tree");
-    if (err || (tree_ok && L->nreached < L->n && (find_positions(L) || report_cycles(L)))) goto fail;
+    if (err || ids_err || (tree_ok && L->nreached < L->n && (find_positions(L) || report_cycles(L)))) goto fail;
     tree_ok = tree_ok && L->nreached == L->n;
     store = tree_ok && !L->err.total;
     if (S.fast) {

@@ -17,7 +17,7 @@
 typedef struct {
     union {
         const char *p; /* the id, in its first row */
-        uint64_t off;  /* once the store is filled: where it is in id_buf */
+        uint64_t off;  /* once the ids are placed (place_ids): where it is in id_buf */
     } id;
     int32_t sp;     /* sponsor in the first row: its rank, -1 for none, PEND(p) if it had no row then */
     uint32_t line;  /* of the first row */
@@ -95,6 +95,7 @@ typedef struct {
     char *scratch;
     size_t scratch_size, scratch_used;
     int scratch_given; /* the store's volumes live at its start, so the store owns it now */
+    const char *ids_placed; /* the store's id_buf, once member records hold offsets into it */
     int32_t *up;     /* rank -> sponsor's rank, -1 root, -2 sponsor not a member */
     size_t unknown;  /* members whose sponsor is not a member */
     uint32_t *order; /* breadth-first position -> rank */
@@ -145,7 +146,8 @@ static inline void *gl_carve(loader *L, size_t n, size_t size)
 
 static inline const char *gl_show_rank(const loader *L, uint32_t rank, char out[SHOW_CAP])
 {
-    return gl_show(out, L->m[rank].id.p, L->m[rank].idlen);
+    const member *m = &L->m[rank];
+    return gl_show(out, L->ids_placed ? L->ids_placed + m->id.off : m->id.p, m->idlen);
 }
 
 /* A sponsor as member records hold it (see `member`). */
