@@ -67,7 +67,11 @@ static void loader_free(loader *L)
         free(H->pend_first);
         free(H->pend_id);
         free(H->pend_len);
+        free(H->part_first);
+        free(H->part_bytes);
     }
+    free(L->id_rank0);
+    free(L->id_base);
     cs_xfree(L->id_block);
     cs_xfree(L->spref);
     free(L->rank);
@@ -238,6 +242,8 @@ static int alloc_store(loader *L, cs_genealogy *g, size_t n, size_t np, int fill
     if (__builtin_mul_overflow(n, np, &cells) || cells > SIZE_MAX / sizeof(int64_t)) return -1;
     g->id_off = cs_xmalloc_n(n, sizeof *g->id_off);
     g->joined_in_file = cs_xmalloc_n(n, 1);
+    if (L->id_rank0[L->id_parts] != n) return -1; /* every member's first row is in a resolved part */
+    g->id_buf = cs_xmalloc(L->id_base[L->id_parts]);
     const size_t tree_needs = 4 * (n + 16) * sizeof(uint32_t) + 5 * 64; /* order, par, first, kids (up is there) */
     size_t room = L->scratch_size - L->scratch_used;
     if (filled && room > tree_needs + 3 * 64 && cells <= (room - tree_needs - 3 * 64) / (3 * sizeof(int64_t))) {
@@ -262,7 +268,7 @@ static int alloc_store(loader *L, cs_genealogy *g, size_t n, size_t np, int fill
     g->total_bv = calloc(np, sizeof *g->total_bv);
     g->n = n;
     g->nperiods = np;
-    return (g->vol_block || (g->parent && g->file_order && g->line && g->join)) && g->id_off && g->joined_in_file &&
+    return (g->vol_block || (g->parent && g->file_order && g->line && g->join)) && g->id_off && g->joined_in_file && g->id_buf &&
                    g->pv && g->bv && g->retail && g->total_bv
                ? 0
                : -1;
@@ -359,25 +365,14 @@ static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
     return 0;
 }
 
-/* Copies the ids into id_buf, in rank order, by both threads (one, when called in the tree
- * stage); member records then hold the offsets instead of the addresses. */
-static int place_ids(loader *L, cs_genealogy *g)
+/* Copies the ids of the parts' new members into id_buf (allocated: id_base[id_parts] bytes), in
+ * rank order; member records then hold offsets instead of addresses.  Each caller takes the next
+ * part not yet taken, so that any number of threads can share the work as each comes free. */
+static void place_ids(loader *L, cs_genealogy *g)
 {
-    enum { PARTS = 64 };
-    size_t n = L->n, base[PARTS + 1] = {0};
-#pragma omp parallel for schedule(static)
-    for (int t = 0; t < PARTS; t++) {
-        size_t sum = 0;
-        for (size_t r = n * (size_t)t / PARTS; r < n * (size_t)(t + 1) / PARTS; r++) sum += L->m[r].idlen + 1;
-        base[t + 1] = sum;
-    }
-    for (int t = 0; t < PARTS; t++) base[t + 1] += base[t];
-    g->id_buf = cs_xmalloc(base[PARTS]);
-    if (!g->id_buf) return -1;
-#pragma omp parallel for schedule(static)
-    for (int t = 0; t < PARTS; t++) {
-        size_t at = base[t];
-        for (size_t r = n * (size_t)t / PARTS; r < n * (size_t)(t + 1) / PARTS; r++) {
+    for (size_t i; (i = __atomic_fetch_add(&L->id_next, 1, __ATOMIC_RELAXED)) < L->id_parts;) {
+        size_t at = L->id_base[i];
+        for (size_t r = L->id_rank0[i]; r < L->id_rank0[i + 1]; r++) {
             member *m = &L->m[r];
             memcpy(g->id_buf + at, m->id.p, m->idlen);
             g->id_buf[at + m->idlen] = '\0';
@@ -385,15 +380,17 @@ static int place_ids(loader *L, cs_genealogy *g)
             at += m->idlen + 1;
         }
     }
-    L->ids_placed = g->id_buf;
-    return 0;
 }
 
 /* Fills the per-member arrays (and, in the fast case, the values) in breadth-first order, by
  * both threads; hands over the period labels. */
 static int fill_store(loader *L, const rows_state *S, cs_genealogy *g)
 {
-    if (!L->ids_placed && place_ids(L, g)) return -1;
+    if (!L->ids_placed) {
+#pragma omp parallel
+        place_ids(L, g);
+        L->ids_placed = g->id_buf;
+    }
     long n = (long)L->n;
     int own = !g->vol_block; /* else the tree stage's arrays are the store's: the same values */
     if (!own) { /* after breadth_first: its recruit lists' room is free again */
@@ -445,23 +442,28 @@ static cs_genealogy *build(loader *L)
     S.overflow = calloc(L->per.n, 1);
     if (!g || !S.total || !S.overflow) goto fail;
     /* the tree checks need every row: a row that could not be read would show up as an unknown sponsor */
-    int tree_ok = !L->structural, store = tree_ok && !L->err.total, err = 0, ids_err = 0;
-    /* while one thread orders the tree, the other takes the page faults of the store */
+    int tree_ok = !L->structural, store = tree_ok && !L->err.total, err = 0;
     if (store && alloc_store(L, g, L->n, L->per.n, S.fast && L->per.n == 1)) goto fail;
+    /* the ids' copy needs no tree: while one thread orders the tree, the other takes the page faults
+     * of the store and then copies ids, and the first joins in when the tree is done.  Not when the
+     * tree stage may name members (unknown sponsors) while their ids move. */
+    int copy = store && !L->unknown;
 #pragma omp parallel sections if (L->n >= 100000)
     {
 #pragma omp section
-        if (tree_ok) err = link_sponsors(L) || breadth_first(L);
+        {
+            if (tree_ok) err = link_sponsors(L) || breadth_first(L);
+            if (copy) place_ids(L, g);
+        }
 #pragma omp section
         if (store) {
             populate_store(g);
-            /* the ids' copy needs no tree, so it is this thread's too, unless the tree stage may name
-             * members (unknown sponsors) while it moves their ids */
-            if (!L->unknown) ids_err = place_ids(L, g);
+            if (copy) place_ids(L, g);
         }
     }
+    if (copy) L->ids_placed = g->id_buf;
     gl_trace("tree");
-    if (err || ids_err || (tree_ok && L->nreached < L->n && (find_positions(L) || report_cycles(L)))) goto fail;
+    if (err || (tree_ok && L->nreached < L->n && (find_positions(L) || report_cycles(L)))) goto fail;
     tree_ok = tree_ok && L->nreached == L->n;
     store = tree_ok && !L->err.total;
     if (S.fast) {

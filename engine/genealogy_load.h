@@ -52,6 +52,9 @@ typedef struct {
     cs_idtab ids;  /* a = first row's slot (GL_NONE before it), b = pending number (GL_NONE if none) */
     size_t slots;  /* rows with an id so far (of either half) */
     size_t nfirst; /* members of this half */
+    size_t id_bytes; /* their ids' bytes, a NUL each included */
+    uint32_t *part_first; /* per part: its rows that are this half's new members */
+    size_t *part_bytes;   /* per part: their ids' bytes, as id_bytes */
     uint32_t *list; /* the rows of a part whose ids, then whose sponsors, are in this half */
     dup_row *dup;  /* in file order */
     size_t ndup, dup_cap;
@@ -96,6 +99,10 @@ typedef struct {
     size_t scratch_size, scratch_used;
     int scratch_given; /* the store's volumes live at its start, so the store owns it now */
     const char *ids_placed; /* the store's id_buf, once member records hold offsets into it */
+    size_t id_parts;      /* parts resolved */
+    size_t *id_rank0;     /* per part (and one past): rank of its first new member */
+    size_t *id_base;      /* per part (and one past): where its new members' ids go in id_buf */
+    size_t id_next;       /* atomic: the next part whose ids are to be copied (place_ids) */
     int32_t *up;     /* rank -> sponsor's rank, -1 root, -2 sponsor not a member */
     size_t unknown;  /* members whose sponsor is not a member */
     uint32_t *order; /* breadth-first position -> rank */

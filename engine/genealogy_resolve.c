@@ -106,6 +106,7 @@ static int resolve_id(loader *L, half *H, const gl_row *w, uint32_t slot, const 
         s->a = slot;
         if (s->b != GL_NONE) H->pend_first[s->b] = slot;
         H->nfirst++;
+        H->id_bytes += w->idlen + 1;
         member m = {.id.p = w->id, .line = w->line, .join = join, .idlen = w->idlen, .label = label,
                     .slot = slot, .first = INT32_MAX, .kept = keep, .pv = w->pv, .bv = w->bv, .retail = w->retail};
         store_member(&L->m[slot], &m);
@@ -144,7 +145,7 @@ static int resolve_part(loader *L, size_t i, int hb, const gl_row *row, const ui
     const gl_part *q = &L->in.part[i];
     const uint32_t *label_map = map, *join_map = map + q->labels.n;
     half *H = &L->h[hb];
-    size_t n = q->nrows, ni = 0, ns = 0;
+    size_t n = q->nrows, ni = 0, ns = 0, first0 = H->nfirst, bytes0 = H->id_bytes;
     uint32_t slot0 = (uint32_t)H->slots, *li = H->list, *ls = H->list + L->in.rows_max;
     for (size_t k = 0; k < n; k++) {
         li[ni] = ls[ns] = (uint32_t)k;
@@ -156,6 +157,8 @@ static int resolve_part(loader *L, size_t i, int hb, const gl_row *row, const ui
         if (k + LOOKAHEAD < ni) cs_idtab_prefetch(&H->ids, row[li[k + LOOKAHEAD]].hid);
         if (resolve_id(L, H, &row[li[k]], slot0 + li[k], label_map, join_map)) return -1;
     }
+    H->part_first[i] = (uint32_t)(H->nfirst - first0);
+    H->part_bytes[i] = H->id_bytes - bytes0;
     for (size_t k = 0; k < ns && k < LOOKAHEAD; k++) cs_idtab_prefetch(&H->ids, row[ls[k]].hsp);
     for (size_t k = 0; k < ns; k++) {
         if (k + LOOKAHEAD < ns) cs_idtab_prefetch(&H->ids, row[ls[k + LOOKAHEAD]].hsp);
@@ -343,6 +346,17 @@ static int finish_resolve(loader *L, size_t parts)
     size_t slots = L->h[0].slots, n = L->h[0].nfirst + L->h[1].nfirst, at[2] = {0, 0};
     L->nslots = slots;
     L->n = n;
+    /* where each part's new members begin, by rank and in the store's id_buf (place_ids) */
+    L->id_parts = parts;
+    if (!(L->id_rank0 = malloc((parts + 1) * sizeof *L->id_rank0)) ||
+        !(L->id_base = malloc((parts + 1) * sizeof *L->id_base)))
+        return -1;
+    L->id_rank0[0] = 0;
+    L->id_base[0] = 0;
+    for (size_t i = 0; i < parts; i++) {
+        L->id_rank0[i + 1] = L->id_rank0[i] + L->h[0].part_first[i] + L->h[1].part_first[i];
+        L->id_base[i + 1] = L->id_base[i] + L->h[0].part_bytes[i] + L->h[1].part_bytes[i];
+    }
     if (n < slots) { /* some rows are not their member's first: ranks and slots differ */
         L->rank = malloc(slots * sizeof *L->rank);
         if (!L->rank) return -1;
@@ -416,9 +430,14 @@ int gl_read_rows(loader *L)
     P.parsed = calloc(in->nparts + 1, 1);
     P.map = calloc(in->nparts + 1, sizeof *P.map);
     P.map_state = calloc(in->nparts + 1, sizeof *P.map_state);
-    L->h[0].list = cs_xmalloc_n(2 * in->rows_max, sizeof *L->h[0].list);
-    L->h[1].list = cs_xmalloc_n(2 * in->rows_max, sizeof *L->h[1].list);
-    int ok = L->m && L->spref && L->h[0].list && L->h[1].list && P.buf && P.parsed && P.map && P.map_state;
+    int ok = L->m && L->spref && P.buf && P.parsed && P.map && P.map_state;
+    for (int hb = 0; hb < 2; hb++) {
+        half *H = &L->h[hb];
+        H->list = cs_xmalloc_n(2 * in->rows_max, sizeof *H->list);
+        H->part_first = calloc(in->nparts + 1, sizeof *H->part_first);
+        H->part_bytes = calloc(in->nparts + 1, sizeof *H->part_bytes);
+        ok = ok && H->list && H->part_first && H->part_bytes;
+    }
     for (size_t b = 0; ok && b < P.nbuf; b++) ok = (P.buf[b] = cs_xmalloc_n(in->rows_max, sizeof **P.buf)) != NULL;
     if (ok && in->nparts) {
 #pragma omp parallel if (in->nparts > 1)
