@@ -10,7 +10,7 @@
  *            hold short ids in their slots (idtab.h).  The ids are split in two halves by a bit
  *            of their hash, one table and one cpu each, so that both cpus look ids up at once (the
  *            lookups, random reads of a large table, are most of a large load).  An id seen as a
- *            sponsor before any row of its own is "pending" until its first row.  Each member gets one 64-byte record; rows that are
+ *            sponsor before any row of its own is "pending" until its first row.  Each member gets one 48-byte record; rows that are
  *            not their member's first are checked against it afterwards (finish_resolve), and
  *            kept in a list of their own when their values count (files with periods).
  *            Reading and resolving overlap: the two cpus parse the parts ahead of the resolvers.
@@ -75,6 +75,7 @@ static void loader_free(loader *L)
     cs_xfree(L->id_block);
     cs_xfree(L->spref);
     free(L->rank);
+    cs_xfree(L->slot_of);
     cs_xfree(L->m);
     free(L->later);
     free(L->pend_rank);
@@ -101,7 +102,7 @@ static int link_sponsors(loader *L)
     for (size_t r = 0; L->unknown && r < L->n; r++) {
         if (L->up[r] != -2) continue;
         char a[SHOW_CAP], b[SHOW_CAP];
-        gl_err_add(&L->err, L->m[r].line, ST_TREE, "unknown sponsor '%s' of member '%s'", gl_show_sponsor(L, L->m[r].sp, b),
+        gl_err_add(&L->err, L->m[r].line, ST_TREE, "unknown sponsor '%s' of member '%s'", gl_show_sponsor(L, gl_sponsor(L, (uint32_t)r), b),
                    gl_show_rank(L, (uint32_t)r, a));
     }
     return 0;
@@ -298,7 +299,7 @@ static int check_row(loader *L, rows_state *S, uint32_t r, uint32_t line, size_t
         char b[SHOW_CAP];
         gl_err_add(&L->err, line, ST_ROWS, "total bv of period %s overflows", gl_show_label(&L->periods, L->per.sorted[p], b));
     }
-    if (m->join < 0 && m->first > (int32_t)p) m->first = (int32_t)p;
+    if (m->join < 0 && member_first(m) > (int32_t)p) m->join = JOIN_NONE(p);
     return 0;
 }
 
@@ -313,7 +314,7 @@ static void check_first_rows(loader *L, rows_state *S)
             member *m = &L->m[r];
             if (!m->kept) continue;
             sum += (uint64_t)m->bv;
-            m->first = 0;
+            if (m->join < 0) m->join = JOIN_NONE(0);
         }
         if (sum <= INT64_MAX) {
             S->total[0] = (int64_t)sum;
@@ -337,7 +338,7 @@ static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
     size_t r = 0, k = 0;
     for (;;) {
         while (r < n && !L->m[r].kept) r++;
-        int from_member = r < n && (k == L->nlater || L->m[r].slot < L->later[k].slot);
+        int from_member = r < n && (k == L->nlater || (L->slot_of ? L->slot_of[r] : r) < L->later[k].slot);
         if (!from_member && k == L->nlater) break;
         const member *m = &L->m[r];
         const later_row *x = &L->later[k];
@@ -411,7 +412,7 @@ static int fill_store(loader *L, const rows_state *S, cs_genealogy *g)
         }
         g->id_off[i] = m->id.off;
         g->line[i] = m->line;
-        g->join[i] = m->join >= 0 ? L->per.join_period[m->join] : m->first == INT32_MAX ? (int32_t)L->per.n : m->first;
+        g->join[i] = m->join >= 0 ? L->per.join_period[m->join] : member_first(m) == INT32_MAX ? (int32_t)L->per.n : member_first(m);
         g->joined_in_file[i] = m->join < 0 ? 1 : L->per.join_exact[m->join];
         if (!S->fast) continue;
         size_t at = period_of(L, m->label) * (size_t)n + (size_t)i;

@@ -19,16 +19,20 @@ typedef struct {
         const char *p; /* the id, in its first row */
         uint64_t off;  /* once the ids are placed (place_ids): where it is in id_buf */
     } id;
-    int32_t sp;     /* sponsor in the first row: its rank, -1 for none, PEND(p) if it had no row then */
-    uint32_t line;  /* of the first row */
-    int32_t join;   /* join_period label (in `joins`) of the first row, -1 for none */
-    uint32_t idlen;
-    uint32_t label; /* period label (in `periods`) of the first row */
-    uint32_t slot;  /* order of the first row among the rows with an id */
-    int32_t first;  /* first period with a row (INT32_MAX: none), for a member without join_period */
-    uint32_t kept;  /* the first row's values count (it has no error) */
     int64_t pv, bv, retail; /* of the first row */
-} member; /* 64 bytes: the store is filled from one cache line per member */
+    uint32_t line;  /* of the first row */
+    int32_t join;   /* join_period label (in `joins`) of the first row; without one, JOIN_NONE(p) where
+                     * p is the first period with a row (member_first) */
+    uint32_t idlen : 31;
+    uint32_t kept : 1; /* the first row's values count (it has no error) */
+    uint32_t label; /* period label (in `periods`) of the first row */
+} member; /* 48 bytes: the largest array of a load (one per row), so every byte of it is fresh memory
+            * to fault in; the sponsor and the first row's slot are looked up instead (gl_sponsor) */
+
+/* A member without join_period: its field holds the first period with a row (INT32_MAX: none yet). */
+#define JOIN_NONE(p) (-1 - (int32_t)(p))
+static inline int32_t member_join(const member *m) { return m->join >= 0 ? m->join : -1; }
+static inline int32_t member_first(const member *m) { return -1 - m->join; }
 
 /* A row kept that is not its member's first (files with periods). */
 typedef struct {
@@ -76,6 +80,7 @@ typedef struct {
     size_t id_block_size;
     uint32_t *spref; /* slot -> the row's sponsor (stage 2) */
     uint32_t *rank;  /* slot -> rank of a first row; NULL when every row is its member's first */
+    uint32_t *slot_of; /* rank -> its first row's slot; NULL when every row is its member's first */
     member *m;       /* by slot during stage 2, by rank after it */
     size_t n;        /* members */
     size_t nslots;   /* rows with an id */
@@ -157,7 +162,11 @@ static inline const char *gl_show_rank(const loader *L, uint32_t rank, char out[
     return gl_show(out, L->ids_placed ? L->ids_placed + m->id.off : m->id.p, m->idlen);
 }
 
-/* A sponsor as member records hold it (see `member`). */
+/* A member's sponsor: its rank, -1 for none, PEND(p) if it had no row when the member's first row
+ * named it and has none still (pending id p). */
+int32_t gl_sponsor(const loader *L, uint32_t rank);
+
+/* A sponsor as gl_sponsor gives it. */
 static inline const char *gl_show_sponsor(const loader *L, int32_t sp, char out[SHOW_CAP])
 {
     if (sp == -1) return "";

@@ -57,15 +57,14 @@ static int merge_labels(loader *L, const cs_strtab *t, const uint32_t *line, cs_
 static void store_member(member *to, const member *m)
 {
 #ifdef __SSE2__
-    __m128i a, b, c, d;
+    _Static_assert(sizeof(member) == 48, "a member record is three 16-byte stores");
+    __m128i a, b, c;
     memcpy(&a, (const char *)m, 16);
     memcpy(&b, (const char *)m + 16, 16);
     memcpy(&c, (const char *)m + 32, 16);
-    memcpy(&d, (const char *)m + 48, 16);
     _mm_stream_si128((__m128i *)to, a);
     _mm_stream_si128((__m128i *)to + 1, b);
     _mm_stream_si128((__m128i *)to + 2, c);
-    _mm_stream_si128((__m128i *)to + 3, d);
 #else
     *to = *m;
 #endif
@@ -107,8 +106,8 @@ static int resolve_id(loader *L, half *H, const gl_row *w, uint32_t slot, const 
         if (s->b != GL_NONE) H->pend_first[s->b] = slot;
         H->nfirst++;
         H->id_bytes += w->idlen + 1;
-        member m = {.id.p = w->id, .line = w->line, .join = join, .idlen = w->idlen, .label = label,
-                    .slot = slot, .first = INT32_MAX, .kept = keep, .pv = w->pv, .bv = w->bv, .retail = w->retail};
+        member m = {.id.p = w->id, .pv = w->pv, .bv = w->bv, .retail = w->retail, .line = w->line,
+                    .join = join >= 0 ? join : JOIN_NONE(INT32_MAX), .idlen = w->idlen, .kept = keep, .label = label};
         store_member(&L->m[slot], &m);
         return 0;
     }
@@ -262,13 +261,18 @@ int gl_take_scratch(loader *L);
 /* A member's rank from its first row's slot. */
 static uint32_t rank_of(const loader *L, uint32_t slot) { return L->rank ? L->rank[slot] : slot; }
 
-/* A spref value as member records hold sponsors (see `member`). */
+/* A spref value as gl_sponsor gives sponsors. */
 static int32_t sp_code(const loader *L, uint32_t v)
 {
     if (v == SP_NONE) return -1;
     if (!(v & SP_PEND)) return (int32_t)rank_of(L, v);
     size_t x = ((v & ~SP_PEND) >> 1) + ((v & 1) ? L->h[0].npend : 0);
     return L->pend_rank[x] != GL_NONE ? (int32_t)L->pend_rank[x] : PEND(x);
+}
+
+int32_t gl_sponsor(const loader *L, uint32_t rank)
+{
+    return sp_code(L, L->spref[L->slot_of ? L->slot_of[rank] : rank]);
 }
 
 /* The parts' reading errors and the errors of `R` (in line order), merged as the rows come:
@@ -315,12 +319,13 @@ static int check_dup(loader *L, const dup_row *d, gl_errlist *R)
                    (unsigned long)m->line);
         return 0;
     }
-    if (m->sp != sp_code(L, L->spref[d->slot]))
+    int32_t sp = gl_sponsor(L, r);
+    if (sp != sp_code(L, L->spref[d->slot]))
         gl_err_add(R, d->line, ST_RESOLVE, "member '%s' has sponsor '%s' here but '%s' at line %lu", a,
-                   d->sp ? gl_show(b, d->sp, d->splen) : "", gl_show_sponsor(L, m->sp, c), (unsigned long)m->line);
-    if (m->join != d->join)
+                   d->sp ? gl_show(b, d->sp, d->splen) : "", gl_show_sponsor(L, sp, c), (unsigned long)m->line);
+    if (member_join(m) != d->join)
         gl_err_add(R, d->line, ST_RESOLVE, "member '%s' has join_period '%s' here but '%s' at line %lu", a,
-                   gl_show_label(&L->joins, d->join, b), gl_show_label(&L->joins, m->join, c), (unsigned long)m->line);
+                   gl_show_label(&L->joins, d->join, b), gl_show_label(&L->joins, member_join(m), c), (unsigned long)m->line);
     if (!d->keep) return 0;
     if (cs_grow((void **)&L->later, &L->later_cap, L->nlater + 1, sizeof *L->later)) return -1;
     L->later[L->nlater++] = (later_row){.rank = r, .label = d->label, .line = d->line, .slot = d->slot, .pv = d->pv,
@@ -359,7 +364,8 @@ static int finish_resolve(loader *L, size_t parts)
     }
     if (n < slots) { /* some rows are not their member's first: ranks and slots differ */
         L->rank = malloc(slots * sizeof *L->rank);
-        if (!L->rank) return -1;
+        L->slot_of = cs_xmalloc_n(n, sizeof *L->slot_of);
+        if (!L->rank || !L->slot_of) return -1;
         const dup_row *d = next_dup(L, at);
         uint32_t r = 0;
         for (uint32_t s = 0; s < slots; s++) {
@@ -369,6 +375,7 @@ static int finish_resolve(loader *L, size_t parts)
                 continue;
             }
             L->rank[s] = r;
+            L->slot_of[r] = s;
             if (r != s) L->m[r] = L->m[s];
             r++;
         }
@@ -392,8 +399,7 @@ static int finish_resolve(loader *L, size_t parts)
     long nn = (long)n, unknown = 0;
 #pragma omp parallel for schedule(static) reduction(+ : unknown) if (nn >= 100000)
     for (long r = 0; r < nn; r++) {
-        int32_t sp = sp_code(L, L->spref[L->m[r].slot]);
-        L->m[r].sp = sp;
+        int32_t sp = gl_sponsor(L, (uint32_t)r);
         L->up[r] = sp >= -1 ? sp : -2;
         unknown += sp < -1;
     }
