@@ -8,11 +8,16 @@
  * reused (fields split, volumes converted, ids hashed), nothing resolved and no fresh memory.  It
  * measures the parser's CPU cost per row, which does not swing with the machine's memory the way a
  * whole load does.
+ *
+ * Each load's line gives its user and system CPU time too: system time is mostly the first touch
+ * of fresh memory, which on this VM costs 0.2 to 4 s for the same load (docs/performance.md, "Why
+ * loads swing"), so it tells a load slowed by the host from one slowed by the loader.
  * Usage: bench_load [--parse] FILE.csv [REPS]   (gen_genealogy N 1 42 FILE.csv makes a test file) */
 #define _DEFAULT_SOURCE /* getloadavg */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -104,8 +109,9 @@ int main(int argc, char **argv)
     if (reps < 1 || reps > 1000) reps = 5;
     struct stat sb;
     if (stat(argv[1], &sb) != 0) return perror(argv[1]), 1;
-    double *t = malloc((size_t)reps * sizeof *t), la[3] = {0};
-    if (!t) return 1;
+    double *t = malloc((size_t)reps * sizeof *t), *us = malloc((size_t)reps * sizeof *us),
+           *sy = malloc((size_t)reps * sizeof *sy), la[3] = {0};
+    if (!t || !us || !sy) return 1;
     if (getloadavg(la, 3) > 0) printf("load average %.2f %.2f %.2f\n", la[0], la[1], la[2]);
     for (int r = 0; r < reps; r++) {
         int fd[2];
@@ -126,12 +132,18 @@ int main(int argc, char **argv)
         close(fd[1]);
         if (read(fd[0], &t[r], sizeof t[r]) != sizeof t[r] || t[r] < 0) return fprintf(stderr, "load failed\n"), 1;
         close(fd[0]);
-        waitpid(pid, NULL, 0);
-        printf("load %d: %.3f s (%.0f MB/s)\n", r + 1, t[r], (double)sb.st_size / 1e6 / t[r]);
+        struct rusage ru;
+        if (wait4(pid, NULL, 0, &ru) != pid) return perror("wait4"), 1;
+        us[r] = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec;
+        sy[r] = (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+        printf("load %d: %.3f s (%.0f MB/s), cpu user %.2f s, system %.2f s\n", r + 1, t[r],
+               (double)sb.st_size / 1e6 / t[r], us[r], sy[r]);
     }
-    double med = median(t, reps);
-    printf("median %.3f s, %.0f MB/s (best %.0f MB/s) over %d loads of %.1f MB\n", med, (double)sb.st_size / 1e6 / med,
-           (double)sb.st_size / 1e6 / t[0], reps, (double)sb.st_size / 1e6);
+    double med = median(t, reps), mu = median(us, reps), msy = median(sy, reps);
+    printf("median %.3f s, %.0f MB/s (best %.0f MB/s) over %d loads of %.1f MB; median cpu user %.2f s, system %.2f s\n",
+           med, (double)sb.st_size / 1e6 / med, (double)sb.st_size / 1e6 / t[0], reps, (double)sb.st_size / 1e6, mu, msy);
     free(t);
+    free(us);
+    free(sy);
     return 0;
 }
