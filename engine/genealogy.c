@@ -74,7 +74,7 @@ static void loader_free(loader *L)
     free(L->id_base);
     cs_xfree(L->id_block);
     cs_xfree(L->spref);
-    free(L->rank);
+    cs_xfree(L->rank);
     cs_xfree(L->slot_of);
     cs_xfree(L->m);
     free(L->later);
@@ -218,11 +218,12 @@ static void free_store(cs_genealogy *g)
     free(g->total_bv);
 }
 
-static void populate_store(cs_genealogy *g)
+static void populate_store(const loader *L, cs_genealogy *g)
 {
     size_t n = g->n, cells = n * g->nperiods;
     gl_populate(g->id_off, n * sizeof *g->id_off);
     gl_populate(g->joined_in_file, n);
+    gl_populate(g->id_buf, L->id_base[L->id_parts]);
     if (g->vol_block) return; /* parent, file_order, line, join and the volumes: in memory touched before */
     gl_populate(g->parent, n * sizeof *g->parent);
     gl_populate(g->file_order, n * sizeof *g->file_order);
@@ -334,6 +335,7 @@ static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
     size_t n = L->n, cells = n * L->per.n; /* the caller checked n * nperiods */
     uint32_t *line_at = cs_xmalloc_n(cells, sizeof *line_at); /* the line of the row that filled each cell */
     if (!line_at) return -1;
+    gl_populate(line_at, cells * sizeof *line_at);
     memset(line_at, 0xff, cells * sizeof *line_at);
     size_t r = 0, k = 0;
     for (;;) {
@@ -458,7 +460,7 @@ static cs_genealogy *build(loader *L)
         }
 #pragma omp section
         if (store) {
-            populate_store(g);
+            populate_store(L, g);
             if (copy) place_ids(L, g);
         }
     }

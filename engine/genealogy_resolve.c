@@ -363,9 +363,11 @@ static int finish_resolve(loader *L, size_t parts)
         L->id_base[i + 1] = L->id_base[i] + L->h[0].part_bytes[i] + L->h[1].part_bytes[i];
     }
     if (n < slots) { /* some rows are not their member's first: ranks and slots differ */
-        L->rank = malloc(slots * sizeof *L->rank);
+        L->rank = cs_xmalloc_n(slots, sizeof *L->rank);
         L->slot_of = cs_xmalloc_n(n, sizeof *L->slot_of);
         if (!L->rank || !L->slot_of) return -1;
+        gl_populate(L->rank, slots * sizeof *L->rank);
+        gl_populate(L->slot_of, n * sizeof *L->slot_of);
         const dup_row *d = next_dup(L, at);
         uint32_t r = 0;
         for (uint32_t s = 0; s < slots; s++) {
@@ -444,13 +446,18 @@ int gl_read_rows(loader *L)
         H->part_bytes = calloc(in->nparts + 1, sizeof *H->part_bytes);
         ok = ok && H->list && H->part_first && H->part_bytes;
     }
-    for (size_t b = 0; ok && b < P.nbuf; b++) ok = (P.buf[b] = cs_xmalloc_n(in->rows_max, sizeof **P.buf)) != NULL;
+    /* the row buffers in one block of huge pages, faulted in at once: small pages, or huge ones
+     * faulted in by the first writes, cost 10-50 times more here (tools/bench_touch.c) */
+    gl_row *rows = ok ? cs_xmalloc_n(P.nbuf * in->rows_max, sizeof *rows) : NULL;
+    ok = rows != NULL;
+    if (ok) gl_populate(rows, P.nbuf * in->rows_max * sizeof *rows);
+    for (size_t b = 0; ok && b < P.nbuf; b++) P.buf[b] = rows + b * in->rows_max;
     if (ok && in->nparts) {
 #pragma omp parallel if (in->nparts > 1)
         pipeline_run(&P);
         ok = !P.failed;
     }
-    for (size_t b = 0; P.buf && b < P.nbuf; b++) cs_xfree(P.buf[b]);
+    cs_xfree(rows);
     for (size_t i = 0; P.map && i < in->nparts; i++) free(P.map[i]);
     free(P.buf);
     free(P.parsed);
