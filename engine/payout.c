@@ -100,7 +100,7 @@ static int alloc_vec(cs_payout *po, const cs_plan *p, const cs_tree *t)
     /* layout 3: a table per member with recruits (level bonuses pushed), or per member (stairstep
      * and generations pull through the list of recruits), as for the matrix */
     size_t need = has_matrix(p) || (t->child && pulls_by_member(p)) ? po->cap : t->child ? t->nrows : t->ring;
-    if (t->row && settle_rows(po, t->nrows) > need) need = settle_rows(po, t->nrows); /* settle_push's accumulators */
+    if (t->row && settle_rows(po, t->nrows + 1) > need) need = settle_rows(po, t->nrows + 1); /* settle_push's accumulators */
     if (need == 0) need = 1;
     if (po->vec && po->vec_rows >= need) return 0;
     size_t rows = po->vec_rows + po->vec_rows / 4 > need ? po->vec_rows + po->vec_rows / 4 : need;
@@ -341,8 +341,10 @@ int cs_payout_compact(cs_payout *po, const cs_plan *p, const uint8_t *keep)
 {
     if (p->placement.kind != CS_PTREE_NONE) return -1;
     size_t m = 0;
-    for (size_t j = 0; j < po->n; j++)
-        if (keep[j]) po->title[m++] = po->title[j];
+    for (size_t j = 0; j < po->n; j++) { /* without a branch on keep[j], which is random: m <= j */
+        po->title[m] = po->title[j];
+        m += keep[j] != 0;
+    }
     po->n = m;
     return 0;
 }
@@ -651,15 +653,20 @@ static int settle_push_range(void *vp, size_t lo, size_t hi)
     {
         for (size_t c = lo; c < hi; c++) {
             if ((c & (CS_PAYOUT_STOP_EVERY - 1)) == 0 && halted(po)) return 1;
+            /* no branch on whether c has recruits or is active, which are random: a member without
+             * recruits reads the empty row after the last (a mask picks it), and an inactive one
+             * is ranked only past the cheap gate (paid_as's first test), which few members pass */
             const int32_t rc = row[c], pa = parent[c];
-            const settle_acc a = rc >= 0 ? acc[rc] : (settle_acc){0, 0, CS_RANK_NONE};
+            const size_t has = (size_t)0 - (rc >= 0);
+            const settle_acc a = acc[((size_t)rc & has) | (t->nrows & ~has)];
             const int64_t gv = ps->pv[c] + a.gv;
+            const int active = ps->active[c];
             int32_t rank = CS_RANK_NONE;
-            if (ps->active[c]) {
+            if (gv >= gate.min_gv[CS_ROW(a.sub)] && active) {
                 f.pv = ps->pv[c], f.gv = gv, f.nactive = a.nactive, f.sub = a.sub, f.legs_counted = 0;
                 rank = paid_as(ps, &gate, c, &f);
-                hist[CS_ROW(rank)]++;
             }
+            hist[CS_ROW(rank)] += active;
             ps->gv[c] = gv;
             ps->rank[c] = rank;
             const int32_t sub = rank > a.sub ? rank : a.sub;
@@ -703,7 +710,7 @@ static int push_blocks(const cs_tree *t, cs_range_fn fn, void *ctx)
 static int settle_push(const pass *ps)
 {
     settle_acc *acc = (settle_acc *)(void *)ps->po->vec;
-    for (size_t r = 0; r < ps->t->nrows; r++) acc[r] = (settle_acc){0, 0, CS_RANK_NONE};
+    for (size_t r = 0; r <= ps->t->nrows; r++) acc[r] = (settle_acc){0, 0, CS_RANK_NONE}; /* and the empty row */
     return push_blocks(ps->t, settle_push_range, (void *)ps);
 }
 
@@ -891,10 +898,10 @@ static int levels_fused_range(void *vf, size_t lo, size_t hi)
         if (rc < 0) { /* no recruits: paid nothing, adds its sources */
             put(pa, c, 0, &acca);
             put(pb, c, 0, &accb);
-            if (p >= 0) {
+            if (p >= 0) { /* added even when 0: whether it is, is random */
                 int64_t *vp = vec + (size_t)row[p] * W;
-                if (sa) vp[0] += sa;
-                if (sb) vp[K1] += sb;
+                vp[0] += sa;
+                vp[K1] += sb;
             }
             continue;
         }
@@ -1167,8 +1174,8 @@ static int pay_pool(const pass *ps, const cs_period_input *in, size_t n, int64_t
     size_t next = 0;
 #pragma omp parallel for schedule(static) reduction(+ : given)
     for (size_t i = 0; i < n; i++) {
-        if (!po->active[i]) continue;
-        const int64_t s = b->shares_by_row[CS_ROW(po->rank[i])];
+        /* activity as a mask, not a branch: it is random, while holders are few */
+        const int64_t s = b->shares_by_row[CS_ROW(po->rank[i])] & -(int64_t)po->active[i];
         if (s <= 0) continue;
         i128 x = (i128)pool * s;
         int64_t q;

@@ -33,6 +33,7 @@
 #include "money.h"
 #include "replay.h" /* cs_csv_put */
 #include "sim_contacts.h"
+#include "sim_gauss.h"
 #include "sim_place.h"
 #include "sim_rng.h"
 #include "tree.h"
@@ -250,6 +251,7 @@ cs_sim *cs_sim_new(const cs_scenario *sc, uint64_t seed, uint64_t replica)
     s->seed = seed;
     s->replica = replica;
     s->rng = gsl_rng_alloc(cs_rng_xoshiro256ss);
+    s->gauss = cs_gauss_tables();
     s->period = calloc((size_t)sc->periods, sizeof *s->period);
     s->plan = calloc(sc->nplans, sizeof *s->plan);
     int bad = !s->rng || !s->period || !s->plan;
@@ -302,11 +304,11 @@ enum { LN_PV, LN_RETAIL, LN_EXPENSES };
 /* A lognormal draw in hundredths: x = median e^(sigma Z), rounded half up to the hundredth
  * (floor(100 x + 0.5)), capped at DRAW_MAX.  Z by GSL's ziggurat, which costs a fraction of the
  * polar method of gsl_ran_gaussian (the simulator makes one or two such draws per member and
- * period); the log of the median is taken once per replica. */
-static int64_t draw_hundredths(cs_sim *s, const cs_lognormal *ln, int type, int which)
+ * period), its common case inline (sim_gauss.h); the log of the median is taken once per replica. */
+static inline __attribute__((always_inline)) int64_t draw_hundredths(cs_sim *s, const cs_lognormal *ln, int type, int which)
 {
     if (ln->median <= 0) return 0;
-    double x = ln->sigma > 0 ? exp(s->log_median[type][which] + gsl_ran_gaussian_ziggurat(s->rng, ln->sigma)) : ln->median;
+    double x = ln->sigma > 0 ? exp(s->log_median[type][which] + cs_gauss(s->rng, ln->sigma, s->gauss)) : ln->median;
     if (!(x < DRAW_MAX)) x = DRAW_MAX;
     return (int64_t)(x * 100 + 0.5); /* x > 0: truncation is floor, without a call */
 }
@@ -521,9 +523,10 @@ static int after_payouts(cs_sim *s, int32_t t, cs_diags *d)
                 for (size_t b = 0; b < pk->nother; b++) r += pk->other[b][j];
             }
             if (k == 0) income = g + r;
-            /* most members are paid nothing in a period: their totals are not even read */
-            if (g) bad |= __builtin_add_overflow(pl->gross[i], g, &pl->gross[i]);
-            if (r) bad |= __builtin_add_overflow(pl->retail_profit[i], r, &pl->retail_profit[i]);
+            /* added even when 0: which members are paid is random, and a branch on it cost more
+             * than the writes */
+            bad |= __builtin_add_overflow(pl->gross[i], g, &pl->gross[i]);
+            bad |= __builtin_add_overflow(pl->retail_profit[i], r, &pl->retail_profit[i]);
             bad |= __builtin_add_overflow(pl->purchases[i], pl->pv[j], &pl->purchases[i]);
             const int32_t rank = pl->po->rank[j], title = pl->po->title[j];
             if (pl->y_rank && rank > pl->y_rank[i]) pl->y_rank[i] = rank;
@@ -573,18 +576,19 @@ static void shrink(cs_sim *s)
     const size_t n = s->nlive;
     uint8_t *keep = s->is_new;
     memset(keep, 0, n);
+    /* Both loops without a branch on who stays, which is random: the flags are or-ed in, and every
+     * slot is copied down to m <= j, which only a slot kept keeps */
     for (size_t j = n; j-- > 0;) {
         keep[j] |= alive(s, (size_t)s->live[j]);
-        if (keep[j] && s->lparent[j] >= 0) keep[s->lparent[j]] = 1;
+        if (s->lparent[j] >= 0) keep[s->lparent[j]] |= keep[j];
     }
     uint32_t *slot = s->tree.child_off; /* cap + 1 entries */
     size_t m = 0;
     for (size_t j = 0; j < n; j++) {
-        if (!keep[j]) continue;
         slot[j] = (uint32_t)m;
         s->live[m] = s->live[j];
         s->lparent[m] = s->lparent[j] >= 0 ? (int32_t)slot[s->lparent[j]] : -1; /* a sponsor of someone kept is kept */
-        m++;
+        m += keep[j];
     }
     if (m == n) return;
     for (size_t k = 0; k < s->sc->nplans; k++) cs_payout_compact(s->plan[k].po, s->sc->plans[k], keep);

@@ -112,6 +112,7 @@ typedef struct {
     const atomic_int *stop; /* NULL, or a flag (set from a signal handler) that cs_sim_run reads
                                between periods and the payout between its passes; cs_sim_new leaves it NULL */
     double log_median[CS_MEMBER_NTYPES][3]; /* log of each type's pv, retail, expenses median (drawn often) */
+    const struct cs_gauss_tab *gauss;       /* GSL's ziggurat tables (sim_gauss.h), for those draws */
     FILE *years;            /* NULL, or where member_years.csv rows go as each year closes */
 } cs_sim;
 

@@ -175,7 +175,10 @@ static int count_sort(cs_tree *t, size_t n, const int32_t *parent)
     t->block_off[t->nblocks] = (uint32_t)n; /* add_block left room for it */
     size_t r = 0;
     for (size_t m = 0, sum = 0; m <= n; m++) {
-        if (row && m < n) row[m] = off[m] ? (int32_t)r++ : -1;
+        if (row && m < n) { /* without a branch on whether m has recruits, which is random */
+            row[m] = off[m] ? (int32_t)r : -1;
+            r += off[m] != 0;
+        }
         sum += off[m], off[m] = (uint32_t)sum; /* end of m's recruits */
     }
     t->nrows = r;

@@ -34,6 +34,7 @@
 
 #include "scenario.h"
 #include "sim.h"
+#include "sim_gauss.h"
 
 static char dir[64];
 
@@ -500,6 +501,30 @@ static void test_restart_same_as_new(void **state)
     cs_scenario_free(sc);
 }
 
+/* cs_gauss (sim_gauss.h) against GSL's ziggurat on two copies of one stream: the same draws, bit
+ * for bit, and the same state after them; and its tables are GSL's (most strips drawn inline). */
+static void test_gauss_same_as_gsl(void **state)
+{
+    (void)state;
+    const cs_gauss_tab *z = cs_gauss_tables();
+    int inline_strips = 0;
+    for (int i = 0; i < 128; i++) inline_strips += z->kn[i] > 0;
+    assert_true(inline_strips >= 120);
+    gsl_rng *a = gsl_rng_alloc(cs_rng_xoshiro256ss), *b = gsl_rng_alloc(cs_rng_xoshiro256ss);
+    assert_non_null(a);
+    assert_non_null(b);
+    gsl_rng_set(a, 987), gsl_rng_set(b, 987);
+    for (int k = 0; k < 2000000; k++) {
+        const double sigma = k % 3 == 0 ? 1.0 : k % 3 == 1 ? 0.35 : 2.5;
+        const double x = cs_gauss(a, sigma, z), y = gsl_ran_gaussian_ziggurat(b, sigma);
+        if (memcmp(&x, &y, sizeof x)) fail_msg("draw %d: %.17g, GSL %.17g", k, x, y);
+        if (k % 97 == 0) assert_true(cs_rng_u01(a) == gsl_rng_uniform(b)); /* interleaved with other draws */
+    }
+    assert_true(gsl_rng_get(a) == gsl_rng_get(b));
+    gsl_rng_free(a);
+    gsl_rng_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_streams),
         cmocka_unit_test(test_year_rows_reconcile),
         cmocka_unit_test(test_restart_same_as_new),
+        cmocka_unit_test(test_gauss_same_as_gsl),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
