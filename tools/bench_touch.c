@@ -4,10 +4,11 @@
  * For each of four ways of getting memory (small or huge pages; faulted in by the first write, or
  * by MADV_POPULATE_WRITE first), it maps MB megabytes, times getting every page written once, then
  * a second write of every page (the cost once the memory is ours), and gives the memory back.
- * The four ways take turns, REPS rounds, each round starting with the next way, and the medians
- * are printed: the order matters on a VM whose host takes freed memory back (free page reporting),
- * since a way that comes right after another may get the pages the other just gave back.
- * Usage: bench_touch [MB [REPS]]   (default 512 MB, 5 rounds) */
+ * The four ways take turns, REPS rounds (best a multiple of 4: the order is balanced over 4
+ * rounds), and the medians are printed.  The order matters on a VM whose host takes freed memory
+ * back (free page reporting): a way that comes right after another may get pages the other just
+ * gave back, still backed by the host, and then looks cheaper than it is.
+ * Usage: bench_touch [MB [REPS]]   (default 512 MB, 8 rounds) */
 #define _DEFAULT_SOURCE /* MADV_HUGEPAGE, MADV_POPULATE_WRITE, getloadavg */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,7 @@ static int touch(size_t bytes, int huge, int populate, double *first, double *se
 int main(int argc, char **argv)
 {
     long mb = argc > 1 ? atol(argv[1]) : 512;
-    int reps = argc > 2 ? atoi(argv[2]) : 5;
+    int reps = argc > 2 ? atoi(argv[2]) : 8;
     if (mb < 1 || mb > (1L << 20) || reps < 1 || reps > 1000) {
         fprintf(stderr, "usage: bench_touch [MB [REPS]]\n");
         return 2;
@@ -74,9 +75,12 @@ int main(int argc, char **argv)
     double *t1 = malloc(4 * (size_t)reps * sizeof *t1), *t2 = malloc(4 * (size_t)reps * sizeof *t2), la[3] = {0};
     if (!t1 || !t2) return 1;
     if (getloadavg(la, 3) > 0) printf("load average %.2f %.2f %.2f\n", la[0], la[1], la[2]);
+    /* a Williams square: over 4 rounds each way comes first once and right after each other way once
+     * (a way that comes right after another may get the pages the other just gave back) */
+    static const int order[4][4] = {{0, 1, 3, 2}, {1, 2, 0, 3}, {2, 3, 1, 0}, {3, 0, 2, 1}};
     for (int r = 0; r < reps; r++)
         for (int k = 0; k < 4; k++) {
-            int w = (r + k) % 4; /* each round starts with the next way: each comes after each other */
+            int w = order[r % 4][k];
             double *a = &t1[w * reps + r], *b = &t2[w * reps + r];
             if (touch(bytes, w >= 2, w & 1, a, b)) return perror("mmap"), 1;
             printf("round %d, %-34s first touch %.3f s (%.2f us per 4 KiB page), again %.3f s\n", r + 1, name[w], *a,
