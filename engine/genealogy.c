@@ -405,7 +405,11 @@ static int fill_store(loader *L, const rows_state *S, cs_genealogy *g)
     }
 #pragma omp parallel for schedule(static)
     for (long i = 0; i < n; i++) {
-        if (i + AHEAD < n) __builtin_prefetch(&L->m[L->order[i + AHEAD]]);
+        if (i + AHEAD < n) { /* a 48-byte record may span two cache lines */
+            const char *ahead = (const char *)&L->m[L->order[i + AHEAD]];
+            __builtin_prefetch(ahead);
+            __builtin_prefetch(ahead + sizeof(member) - 1);
+        }
         uint32_t r = L->order[i];
         const member *m = &L->m[r];
         if (own) {
