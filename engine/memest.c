@@ -26,7 +26,7 @@
 
 /* bigmem.c puts every block of 2 MiB or more on its own huge pages (madvise): its resident size
  * can reach the next multiple of 2 MiB.  The simulator's payout and tree round a block of 1 MiB
- * or more up to a huge page too (payout.c, tree.c: arr). */
+ * or more up to a huge page too (payout_mem.c, tree.c: arr). */
 static double block(double count, double size)
 {
     double b = count * size;
@@ -95,14 +95,14 @@ static double sim_capacity(const cs_scenario *sc, double n)
 }
 
 
-/* The layout of payout.c's cs_share (a largest-remainder entry of the cap and the pool). */
+/* The layout of payout_split.c's cs_share (a largest-remainder entry of the cap and the pool). */
 typedef struct {
     __int128 rem;
     uint64_t key;
     size_t slot;
 } share_like;
 
-/* One plan's payout object for cap members (payout.c's arrays: those every plan may have, and
+/* One plan's payout object for cap members (payout_mem.c's arrays: those every plan may have, and
  * those of its placement kind), plus the transient scratch of its period. */
 static double payout_bytes(const cs_plan *p, double n, double cap, double *transient)
 {
@@ -160,7 +160,7 @@ static double placement_bytes(const cs_plan *p, double n, double *transient)
 /* One replica of n members at its peak. */
 static double replica_bytes(const cs_scenario *sc, double n)
 {
-    const double cs = sim_capacity(sc, n), cp = ceil(1.25 * n); /* payout.c grows by a quarter */
+    const double cs = sim_capacity(sc, n), cp = ceil(1.25 * n); /* payout_mem.c grows by a quarter */
     double b = 0, transient = 0;
     b += block(cs, ELEM(cs_sim, parent)) + block(cs, ELEM(cs_sim, type)) + block(cs, ELEM(cs_sim, join));
     b += block(cs, ELEM(cs_sim, quit)) + block(cs, ELEM(cs_sim, propensity));
