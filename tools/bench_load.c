@@ -26,27 +26,9 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 
+#include "bench_util.h"
 #include "genealogy.h"
 #include "genealogy_int.h"
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static double median(double *t, int n)
-{
-    qsort(t, (size_t)n, sizeof *t, cmp);
-    return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-}
 
 /* --parse: the reading stage alone (see above). */
 static int parse_only(const char *path, int reps)
@@ -63,18 +45,18 @@ static int parse_only(const char *path, int reps)
     for (int r = 0; r < reps && ts && tp; r++) {
         gl_input in;
         gl_errlist err = {0};
-        double a = now();
+        double a = bench_now();
         if (gl_read_header(&in, buf, len, 0, &err)) return fprintf(stderr, "%s: bad header\n", path), 1;
-        double b = now();
+        double b = bench_now();
         gl_row *row = malloc((in.rows_max ? in.rows_max : 1) * sizeof *row);
         if (!row) return 1;
         rows = 0;
-        double c = now();
+        double c = bench_now();
         for (size_t i = 0; i < in.nparts; i++) {
             gl_parse_part(&in, i, row);
             rows += in.part[i].nrows;
         }
-        double d = now();
+        double d = bench_now();
         ts[r] = b - a;
         tp[r] = d - c;
         printf("pass %d: header and scan %.3f s, parsing %.3f s (%.1f ns/row, %zu errors)\n", r + 1, ts[r], tp[r],
@@ -84,7 +66,7 @@ static int parse_only(const char *path, int reps)
         gl_err_free(&err);
     }
     if (!ts || !tp) return 1;
-    double ms = median(ts, reps), mp = median(tp, reps);
+    double ms = bench_median(ts, reps), mp = bench_median(tp, reps);
     printf("median: header and scan %.3f s, parsing %.3f s on one thread = %.1f ns/row, %.0f MB/s (best %.1f ns/row) over "
            "%d passes of %zu rows\n",
            ms, mp, 1e9 * mp / (double)(rows ? rows : 1), (double)len / 1e6 / mp, 1e9 * tp[0] / (double)(rows ? rows : 1),
@@ -139,7 +121,7 @@ int main(int argc, char **argv)
         printf("load %d: %.3f s (%.0f MB/s), cpu user %.2f s, system %.2f s\n", r + 1, t[r],
                (double)sb.st_size / 1e6 / t[r], us[r], sy[r]);
     }
-    double med = median(t, reps), mu = median(us, reps), msy = median(sy, reps);
+    double med = bench_median(t, reps), mu = bench_median(us, reps), msy = bench_median(sy, reps);
     printf("median %.3f s, %.0f MB/s (best %.0f MB/s) over %d loads of %.1f MB; median cpu user %.2f s, system %.2f s\n",
            med, (double)sb.st_size / 1e6 / med, (double)sb.st_size / 1e6 / t[0], reps, (double)sb.st_size / 1e6, mu, msy);
     free(t);

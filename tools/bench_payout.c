@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "bigmem.h"
 #include "compsim.h"
 #include "synth.h"
@@ -70,27 +71,13 @@ static volatile int64_t sink; /* keeps the baseline passes from being optimised 
 
 /* ---- timing ---------------------------------------------------------------------------------- */
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Statistics of t[1 .. r) (t[0] is the warm-up); with r == 1, of t[0] alone. */
 static stats summarise(double *t, int r)
 {
     stats s;
     double *u = r > 1 ? t + 1 : t;
     int m = r > 1 ? r - 1 : 1;
-    qsort(u, (size_t)m, sizeof *u, cmp_double);
-    s.median = m % 2 ? u[m / 2] : 0.5 * (u[m / 2 - 1] + u[m / 2]);
+    s.median = bench_median(u, m); /* sorts u */
     s.min = u[0];
     s.max = u[m - 1];
     s.count = m;
@@ -170,9 +157,9 @@ static int64_t baseline_pass(const int32_t *parent, const int64_t *pv, const int
 
 static double baseline_once(const cs_genealogy *g, int64_t *acc)
 {
-    double t0 = now();
+    double t0 = bench_now();
     sink = baseline_pass(g->parent, g->pv, g->bv, acc, g->n);
-    return now() - t0;
+    return bench_now() - t0;
 }
 
 /* What reading a file costs at the least: read() into fresh memory and count the lines. */
@@ -235,28 +222,28 @@ static void measure_bandwidth(int reps, int threads)
         return;
     }
     const long W = (long)words, chunk = W / threads;
-    double t0 = now();
+    double t0 = bench_now();
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (long i = 0; i < W; i++) a[i] = i;
-    stats sf = {now() - t0, 0, 0, 1};
+    stats sf = {bench_now() - t0, 0, 0, 1};
     sf.min = sf.max = sf.median;
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (long i = 0; i < W; i++) b[i] = 0;
     for (int r = 0; r < reps; r++) {
-        t0 = now();
+        t0 = bench_now();
         int64_t s = 0;
 #pragma omp parallel for num_threads(threads) schedule(static) reduction(+ : s)
         for (long i = 0; i < W; i += 4) s += a[i] + a[i + 1] + a[i + 2] + a[i + 3];
         sink = s;
-        t[r] = now() - t0;
-        t0 = now();
+        t[r] = bench_now() - t0;
+        t0 = bench_now();
 #pragma omp parallel for num_threads(threads) schedule(static)
         for (int k = 0; k < threads; k++) {
             long lo = k * chunk, hi = k == threads - 1 ? W : lo + chunk;
             memcpy(b + lo, a + lo, (size_t)(hi - lo) * sizeof *a);
         }
         sink = b[words / 2];
-        u[r] = now() - t0;
+        u[r] = bench_now() - t0;
     }
     stats sr = summarise(t, reps), sc = summarise(u, reps);
     double bytes = (double)(words * sizeof *a);
@@ -348,9 +335,9 @@ static void bench_payouts(const options *o, const cs_genealogy *g, const char *s
 
     cs_tree tree;
     for (int r = 0; r < R; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         if (cs_tree_init(&tree, n, g->parent)) die("cs_tree_init failed");
-        t[r] = now() - t0;
+        t[r] = bench_now() - t0;
         if (r + 1 < R) cs_tree_free(&tree);
     }
     stats st = summarise(t, R);
@@ -371,18 +358,18 @@ static void bench_payouts(const options *o, const cs_genealogy *g, const char *s
             if (!legs) die("out of memory");
             cs_place_input pin = {.sponsor = g->parent, .norder = n, .leg = cs_place_leg_array, .leg_ctx = legs};
             for (int r = 0; r < R; r++) {
-                double t0 = now();
+                double t0 = bench_now();
                 pl = cs_placement_new(n, p->placement.width, p->placement.rule);
                 if (!pl || cs_placement_place(pl, &pin, NULL) != 0) die("placement failed");
-                t[r] = now() - t0;
+                t[r] = bench_now() - t0;
                 if (r + 1 < R) cs_placement_free(pl);
             }
             stats sp = summarise(t, R);
             report("place", shape, o->plan_name[k], n, &sp, sp.median / base.median, -1, -1);
             for (int r = 0; r < R; r++) {
-                double t0 = now();
+                double t0 = bench_now();
                 if (cs_placement_index_init(&pix, pl)) die("cs_placement_index_init: out of memory");
-                t[r] = now() - t0;
+                t[r] = bench_now() - t0;
                 if (r + 1 < R) cs_placement_index_free(&pix);
             }
             sp = summarise(t, R);
@@ -391,9 +378,9 @@ static void bench_payouts(const options *o, const cs_genealogy *g, const char *s
             in.pix = &pix;
         }
         for (int r = 0; r < R; r++) {
-            double t0 = now();
+            double t0 = bench_now();
             po = cs_payout_new(p, n);
-            t[r] = now() - t0;
+            t[r] = bench_now() - t0;
             if (!po) die("cs_payout_new: out of memory");
             if (r + 1 < R) cs_payout_free(po);
         }
@@ -409,9 +396,9 @@ static void bench_payouts(const options *o, const cs_genealogy *g, const char *s
             cs_diags d;
             cs_diags_init(&d);
             b[r] = baseline_once(g, acc);
-            double t0 = now();
+            double t0 = bench_now();
             int rc = cs_payout_period(po, p, &tree, &in, &d);
-            t[r] = now() - t0;
+            t[r] = bench_now() - t0;
             ratio[r] = t[r] / b[r];
             if (rc) {
                 cs_diags_print(&d, stderr);
@@ -531,9 +518,9 @@ static const char *shape_name(cs_synth_shape s) { return s == CS_SYNTH_CHAIN ? "
 static int job_synth(const options *o, size_t n, cs_synth_shape shape, const char *csv_path)
 {
     const char *sn = shape_name(shape);
-    double t0 = now();
+    double t0 = bench_now();
     cs_genealogy *g = cs_synth_genealogy(n, 1, shape, o->seed);
-    stats s1 = {now() - t0, 0, 0, 1};
+    stats s1 = {bench_now() - t0, 0, 0, 1};
     s1.min = s1.max = s1.median;
     if (!g) die("cs_synth_genealogy failed (out of memory?)");
     report("synth", sn, "-", n, &s1, -1, -1, -1);
@@ -543,9 +530,9 @@ static int job_synth(const options *o, size_t n, cs_synth_shape shape, const cha
     }
     if (shape == CS_SYNTH_RANDOM && o->shape_bfs) {
         /* the same members in breadth-first order (a chain is in that order already) */
-        t0 = now();
+        t0 = bench_now();
         cs_genealogy *h = bfs_copy(g);
-        stats sb = {now() - t0, 0, 0, 1};
+        stats sb = {bench_now() - t0, 0, 0, 1};
         sb.min = sb.max = sb.median;
         if (!h) die("breadth-first copy: out of memory");
         char name[32];
@@ -563,10 +550,10 @@ static int job_synth(const options *o, size_t n, cs_synth_shape shape, const cha
         }
         static char buf[1 << 20];
         setvbuf(f, buf, _IOFBF, sizeof buf);
-        t0 = now();
+        t0 = bench_now();
         int rc = cs_genealogy_write_csv(g, f);
         rc |= fclose(f);
-        stats sw = {now() - t0, 0, 0, 1};
+        stats sw = {bench_now() - t0, 0, 0, 1};
         sw.min = sw.max = sw.median;
         struct stat st;
         if (rc || stat(csv_path, &st)) {
@@ -592,18 +579,18 @@ static int job_load(const options *o, size_t n, cs_synth_shape shape, const char
 
     for (int r = 0; r < R; r++) {
         size_t lines = 0;
-        double t0 = now();
+        double t0 = bench_now();
         if (read_file_count_lines(csv_path, &lines)) die("cannot read the CSV file");
-        t[r] = now() - t0;
+        t[r] = bench_now() - t0;
         if (lines != n + 1) fprintf(stderr, "bench_payout: warning: %zu lines for %zu members\n", lines, n);
     }
     stats sr = summarise(t, R);
     report("csv_read_base", sn, "-", n, &sr, 1.0, mb / sr.median, (double)st.st_size / (double)(n ? n : 1));
     for (int r = 0; r < R; r++) {
         size_t lines = 0, bytes = 0;
-        double t0 = now();
+        double t0 = bench_now();
         if (stream_file_count_lines(csv_path, &lines, &bytes)) die("cannot read the CSV file");
-        t[r] = now() - t0;
+        t[r] = bench_now() - t0;
     }
     stats ss = summarise(t, R);
     report("csv_read_strm", sn, "-", n, &ss, ss.median / sr.median, mb / ss.median, -1);
@@ -613,9 +600,9 @@ static int job_load(const options *o, size_t n, cs_synth_shape shape, const char
         cs_genealogy_free(g);
         cs_diags d;
         cs_diags_init(&d);
-        double t0 = now();
+        double t0 = bench_now();
         g = cs_genealogy_load_file(csv_path, &d);
-        t[r] = now() - t0;
+        t[r] = bench_now() - t0;
         if (!g) {
             cs_diags_print(&d, stderr);
             cs_diags_free(&d);

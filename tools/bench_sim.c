@@ -22,15 +22,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "scenario.h"
 #include "sim.h"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static long peak_kb(void)
 {
@@ -81,7 +75,7 @@ int main(int argc, char **argv)
     int failed = 0;
     omp_set_num_threads((int)threads);
     omp_set_max_active_levels(1); /* as cs_sim_write_results: payout's own loops stay serial inside a replica */
-    double t0 = now(), c0 = cpu_seconds();
+    double t0 = bench_now(), c0 = cpu_seconds();
 #pragma omp parallel reduction(+ : alive, arrays, final_n) reduction(| : failed) reduction(max : ws_peak, rows_peak) \
     if (replicas > 1)
     {
@@ -117,7 +111,7 @@ int main(int argc, char **argv)
         }
         cs_sim_free(held);
     }
-    double secs = now() - t0, cpu = cpu_seconds() - c0;
+    double secs = bench_now() - t0, cpu = cpu_seconds() - c0;
     if (failed) {
         fprintf(stderr, "bench_sim: a replica failed\n");
         return 1;

@@ -16,26 +16,9 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 #define HUGE ((size_t)2 << 20)
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *t, int n)
-{
-    qsort(t, (size_t)n, sizeof *t, cmp);
-    return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-}
 
 /* One way: first and second touch of `bytes` of fresh memory, in seconds; -1 if it cannot map. */
 static int touch(size_t bytes, int huge, int populate, double *first, double *second)
@@ -45,16 +28,16 @@ static int touch(size_t bytes, int huge, int populate, double *first, double *se
     if (raw == MAP_FAILED) return -1;
     char *p = (char *)(((size_t)raw + HUGE - 1) & ~(HUGE - 1));
     madvise(p, bytes, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-    double a = now();
+    double a = bench_now();
 #ifdef MADV_POPULATE_WRITE
     if (populate) madvise(p, bytes, MADV_POPULATE_WRITE);
 #else
     (void)populate;
 #endif
     for (size_t i = 0; i < bytes; i += 4096) p[i] = 1;
-    double b = now();
+    double b = bench_now();
     for (size_t i = 0; i < bytes; i += 4096) p[i] += 1;
-    double c = now();
+    double c = bench_now();
     *first = b - a;
     *second = c - b;
     munmap(raw, bytes + HUGE);
@@ -88,7 +71,7 @@ int main(int argc, char **argv)
         }
     printf("medians over %d rounds of %ld MB:\n", reps, mb);
     for (int w = 0; w < 4; w++) {
-        double a = median(&t1[w * reps], reps), b = median(&t2[w * reps], reps);
+        double a = bench_median(&t1[w * reps], reps), b = bench_median(&t2[w * reps], reps);
         printf("  %-34s first touch %.3f s (%.2f us per 4 KiB page, %.0f MB/s), again %.3f s\n", name[w], a,
                1e6 * a / (double)pages, (double)mb / a, b);
     }
