@@ -340,7 +340,7 @@ static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
     size_t r = 0, k = 0;
     for (;;) {
         while (r < n && !L->m[r].kept) r++;
-        int from_member = r < n && (k == L->nlater || (L->slot_of ? L->slot_of[r] : r) < L->later[k].slot);
+        int from_member = r < n && (k == L->nlater || gl_first_slot(L, (uint32_t)r) < L->later[k].slot);
         if (!from_member && k == L->nlater) break;
         const member *m = &L->m[r];
         const later_row *x = &L->later[k];

@@ -162,6 +162,9 @@ static inline const char *gl_show_rank(const loader *L, uint32_t rank, char out[
     return gl_show(out, L->ids_placed ? L->ids_placed + m->id.off : m->id.p, m->idlen);
 }
 
+/* The slot of a member's first row (the same number as its rank when every row is its member's first). */
+static inline uint32_t gl_first_slot(const loader *L, uint32_t rank) { return L->slot_of ? L->slot_of[rank] : rank; }
+
 /* A member's sponsor: its rank, -1 for none, PEND(p) if it had no row when the member's first row
  * named it and has none still (pending id p). */
 int32_t gl_sponsor(const loader *L, uint32_t rank);

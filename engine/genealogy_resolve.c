@@ -272,7 +272,7 @@ static int32_t sp_code(const loader *L, uint32_t v)
 
 int32_t gl_sponsor(const loader *L, uint32_t rank)
 {
-    return sp_code(L, L->spref[L->slot_of ? L->slot_of[rank] : rank]);
+    return sp_code(L, L->spref[gl_first_slot(L, rank)]);
 }
 
 /* The parts' reading errors and the errors of `R` (in line order), merged as the rows come:
