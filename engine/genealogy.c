@@ -386,14 +386,10 @@ static void place_ids(loader *L, cs_genealogy *g)
 }
 
 /* Fills the per-member arrays (and, in the fast case, the values) in breadth-first order, by
- * both threads; hands over the period labels. */
+ * both threads; hands over the period labels.  The ids are in id_buf already: a store is filled
+ * only when nothing failed, and then the tree stage copied them (unknown sponsors are errors). */
 static int fill_store(loader *L, const rows_state *S, cs_genealogy *g)
 {
-    if (!L->ids_placed) {
-#pragma omp parallel
-        place_ids(L, g);
-        L->ids_placed = g->id_buf;
-    }
     long n = (long)L->n;
     int own = !g->vol_block; /* else the tree stage's arrays are the store's: the same values */
     if (!own) { /* after breadth_first: its recruit lists' room is free again */
