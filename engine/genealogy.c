@@ -10,7 +10,7 @@
  *            hold short ids in their slots (idtab.h).  The ids are split in two halves by a bit
  *            of their hash, one table and one cpu each, so that both cpus look ids up at once (the
  *            lookups, random reads of a large table, are most of a large load).  An id seen as a
- *            sponsor before any row of its own is "pending" until its first row.  Each member gets one 48-byte record; rows that are
+ *            sponsor before any row of its own is "pending" until its first row.  Each member gets one 32-byte record; rows that are
  *            not their member's first are checked against it afterwards (finish_resolve), and
  *            kept in a list of their own when their values count (files with periods).
  *            Reading and resolving overlap: the two cpus parse the parts ahead of the resolvers.
@@ -63,6 +63,7 @@ static void loader_free(loader *L)
         half *H = &L->h[hb];
         cs_idtab_free(&H->ids);
         free(H->dup);
+        free(H->big);
         cs_xfree(H->list);
         free(H->pend_first);
         free(H->pend_id);
@@ -77,6 +78,7 @@ static void loader_free(loader *L)
     cs_xfree(L->rank);
     cs_xfree(L->slot_of);
     cs_xfree(L->m);
+    cs_xfree(L->label);
     free(L->later);
     free(L->pend_rank);
     free(L->pend_id);
@@ -314,7 +316,9 @@ static void check_first_rows(loader *L, rows_state *S)
         for (long r = 0; r < n; r++) {
             member *m = &L->m[r];
             if (!m->kept) continue;
-            sum += (uint64_t)m->bv;
+            int64_t v[3];
+            gl_volumes(L, (uint32_t)r, v);
+            sum += (uint64_t)v[1];
             if (m->join < 0) m->join = JOIN_NONE(0);
         }
         if (sum <= INT64_MAX) {
@@ -324,7 +328,10 @@ static void check_first_rows(loader *L, rows_state *S)
     }
     for (size_t r = 0; r < L->n; r++) {
         const member *m = &L->m[r];
-        if (m->kept) check_row(L, S, (uint32_t)r, m->line, period_of(L, m->label), m->bv);
+        if (!m->kept) continue;
+        int64_t v[3];
+        gl_volumes(L, (uint32_t)r, v);
+        check_row(L, S, (uint32_t)r, m->line, period_of(L, gl_label(L, (uint32_t)r)), v[1]);
     }
 }
 
@@ -345,12 +352,15 @@ static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
         const member *m = &L->m[r];
         const later_row *x = &L->later[k];
         uint32_t rank = from_member ? (uint32_t)r : x->rank, line = from_member ? m->line : x->line;
-        size_t p = period_of(L, from_member ? m->label : x->label), c = p * n + rank;
-        int64_t pv = from_member ? m->pv : x->pv, bv = from_member ? m->bv : x->bv, retail = from_member ? m->retail : x->retail;
-        if (from_member)
+        size_t p = period_of(L, from_member ? gl_label(L, rank) : x->label), c = p * n + rank;
+        int64_t v[3];
+        if (from_member) {
+            gl_volumes(L, rank, v);
             r++;
-        else
+        } else {
+            v[0] = x->pv, v[1] = x->bv, v[2] = x->retail;
             k++;
+        }
         if (line_at[c] != GL_NONE) {
             char a[SHOW_CAP], b[SHOW_CAP];
             gl_err_add(&L->err, line, ST_ROWS, "duplicate row for member '%s' in period %s (first at line %lu)",
@@ -358,11 +368,11 @@ static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
             continue;
         }
         line_at[c] = line;
-        if (check_row(L, S, rank, line, p, bv) || !g) continue;
+        if (check_row(L, S, rank, line, p, v[1]) || !g) continue;
         size_t at = p * n + L->pos[rank];
-        g->pv[at] = pv;
-        g->bv[at] = bv;
-        g->retail[at] = retail;
+        g->pv[at] = v[0];
+        g->bv[at] = v[1];
+        g->retail[at] = v[2];
     }
     cs_xfree(line_at);
     return 0;
@@ -401,11 +411,7 @@ static int fill_store(loader *L, const rows_state *S, cs_genealogy *g)
     }
 #pragma omp parallel for schedule(static)
     for (long i = 0; i < n; i++) {
-        if (i + AHEAD < n) { /* a 48-byte record may span two cache lines */
-            const char *ahead = (const char *)&L->m[L->order[i + AHEAD]];
-            __builtin_prefetch(ahead);
-            __builtin_prefetch(ahead + sizeof(member) - 1);
-        }
+        if (i + AHEAD < n) __builtin_prefetch(&L->m[L->order[i + AHEAD]]); /* one cache line: 32 bytes, aligned */
         uint32_t r = L->order[i];
         const member *m = &L->m[r];
         if (own) {
@@ -417,10 +423,12 @@ static int fill_store(loader *L, const rows_state *S, cs_genealogy *g)
         g->join[i] = m->join >= 0 ? L->per.join_period[m->join] : member_first(m) == INT32_MAX ? (int32_t)L->per.n : member_first(m);
         g->joined_in_file[i] = m->join < 0 ? 1 : L->per.join_exact[m->join];
         if (!S->fast) continue;
-        size_t at = period_of(L, m->label) * (size_t)n + (size_t)i;
-        g->pv[at] = m->pv;
-        g->bv[at] = m->bv;
-        g->retail[at] = m->retail;
+        int64_t v[3];
+        gl_volumes(L, r, v);
+        size_t at = period_of(L, gl_label(L, r)) * (size_t)n + (size_t)i;
+        g->pv[at] = v[0];
+        g->bv[at] = v[1];
+        g->retail[at] = v[2];
     }
     g->period_label = calloc(L->per.n, sizeof *g->period_label);
     if (!g->period_label) return -1;

@@ -19,15 +19,24 @@ typedef struct {
         const char *p; /* the id, in its first row */
         uint64_t off;  /* once the ids are placed (place_ids): where it is in id_buf */
     } id;
-    int64_t pv, bv, retail; /* of the first row */
+    uint32_t pv, bv, retail; /* of the first row, in cents; pv == VOL_BIG: not all three fit (big_row) */
     uint32_t line;  /* of the first row */
     int32_t join;   /* join_period label (in `joins`) of the first row; without one, JOIN_NONE(p) where
                      * p is the first period with a row (member_first) */
     uint32_t idlen : 31;
     uint32_t kept : 1; /* the first row's values count (it has no error) */
-    uint32_t label; /* period label (in `periods`) of the first row */
-} member; /* 48 bytes: the largest array of a load (one per row), so every byte of it is fresh memory
-            * to fault in; the sponsor and the first row's slot are looked up instead (gl_sponsor) */
+} member; /* 32 bytes: the largest array of a load (one per row), so every byte of it is fresh memory
+            * to fault in (on this VM, ~3 cpu-seconds per GB when the host must back it: see
+            * docs/performance.md); the sponsor, the first row's slot and period label are kept
+            * beside it, and volumes of $42,949,672.94 or more aside (gl_volumes) */
+
+/* A first row with a volume that does not fit a member record's 32 bits (a volume is at most
+ * 10^18 cents): kept in its half's list, in slot order. */
+#define VOL_BIG UINT32_MAX
+typedef struct {
+    uint32_t slot;
+    int64_t pv, bv, retail;
+} big_row;
 
 /* A member without join_period: its field holds the first period with a row (INT32_MAX: none yet). */
 #define JOIN_NONE(p) (-1 - (int32_t)(p))
@@ -62,6 +71,8 @@ typedef struct {
     uint32_t *list; /* the rows of a part whose ids, then whose sponsors, are in this half */
     dup_row *dup;  /* in file order */
     size_t ndup, dup_cap;
+    big_row *big;  /* in slot order */
+    size_t nbig, big_cap;
     uint32_t *pend_first; /* pending id -> its first row's slot, once it has a row */
     const char **pend_id;
     uint32_t *pend_len;
@@ -82,6 +93,8 @@ typedef struct {
     uint32_t *rank;  /* slot -> rank of a first row; NULL when every row is its member's first */
     uint32_t *slot_of; /* rank -> its first row's slot; NULL when every row is its member's first */
     member *m;       /* by slot during stage 2, by rank after it */
+    uint32_t *label; /* the first row's period label (in `periods`), as m; NULL without a period
+                      * column (every label is then 0) */
     size_t n;        /* members */
     size_t nslots;   /* rows with an id */
     later_row *later;
@@ -164,6 +177,22 @@ static inline const char *gl_show_rank(const loader *L, uint32_t rank, char out[
 
 /* The slot of a member's first row (the same number as its rank when every row is its member's first). */
 static inline uint32_t gl_first_slot(const loader *L, uint32_t rank) { return L->slot_of ? L->slot_of[rank] : rank; }
+
+/* The volumes of the first row in `slot`, whose record holds VOL_BIG. */
+void gl_big_volumes(const loader *L, uint32_t slot, int64_t v[3]);
+/* The first row's volumes of member `rank`: v[0] pv, v[1] bv, v[2] retail. */
+static inline void gl_volumes(const loader *L, uint32_t rank, int64_t v[3])
+{
+    const member *m = &L->m[rank];
+    if (m->pv == VOL_BIG) {
+        gl_big_volumes(L, gl_first_slot(L, rank), v);
+        return;
+    }
+    v[0] = m->pv, v[1] = m->bv, v[2] = m->retail;
+}
+
+/* The period label of a member's first row. */
+static inline uint32_t gl_label(const loader *L, uint32_t rank) { return L->label ? L->label[rank] : 0; }
 
 /* A member's sponsor: its rank, -1 for none, PEND(p) if it had no row when the member's first row
  * named it and has none still (pending id p). */

@@ -57,14 +57,12 @@ static int merge_labels(loader *L, const cs_strtab *t, const uint32_t *line, cs_
 static void store_member(member *to, const member *m)
 {
 #ifdef __SSE2__
-    _Static_assert(sizeof(member) == 48, "a member record is three 16-byte stores");
-    __m128i a, b, c;
+    _Static_assert(sizeof(member) == 32, "a member record is two 16-byte stores");
+    __m128i a, b;
     memcpy(&a, (const char *)m, 16);
     memcpy(&b, (const char *)m + 16, 16);
-    memcpy(&c, (const char *)m + 32, 16);
     _mm_stream_si128((__m128i *)to, a);
     _mm_stream_si128((__m128i *)to + 1, b);
-    _mm_stream_si128((__m128i *)to + 2, c);
 #else
     *to = *m;
 #endif
@@ -84,6 +82,16 @@ static int64_t new_pending(half *H, const gl_row *w)
     H->pend_id[p] = w->sp;
     H->pend_len[p] = w->splen;
     return (int64_t)H->npend++;
+}
+
+static int fits(int64_t v) { return v >= 0 && v < VOL_BIG; }
+
+/* The volumes of a first row that do not fit in its member record. */
+static int keep_big(half *H, const gl_row *w, uint32_t slot)
+{
+    if (cs_grow((void **)&H->big, &H->big_cap, H->nbig + 1, sizeof *H->big)) return -1;
+    H->big[H->nbig++] = (big_row){.slot = slot, .pv = w->pv, .bv = w->bv, .retail = w->retail};
+    return 0;
 }
 
 static int owns(uint64_t hash, int hb) { return (int)(hash & 1) == hb; }
@@ -106,9 +114,13 @@ static int resolve_id(loader *L, half *H, const gl_row *w, uint32_t slot, const 
         if (s->b != GL_NONE) H->pend_first[s->b] = slot;
         H->nfirst++;
         H->id_bytes += w->idlen + 1;
-        member m = {.id.p = w->id, .pv = w->pv, .bv = w->bv, .retail = w->retail, .line = w->line,
-                    .join = join >= 0 ? join : JOIN_NONE(INT32_MAX), .idlen = w->idlen, .kept = keep, .label = label};
+        int small = fits(w->pv) && fits(w->bv) && fits(w->retail);
+        if (!small && keep_big(H, w, slot)) return -1;
+        member m = {.id.p = w->id, .pv = small ? (uint32_t)w->pv : VOL_BIG, .bv = (uint32_t)w->bv,
+                    .retail = (uint32_t)w->retail, .line = w->line, .join = join >= 0 ? join : JOIN_NONE(INT32_MAX),
+                    .idlen = w->idlen, .kept = keep};
         store_member(&L->m[slot], &m);
+        if (L->label) L->label[slot] = label;
         return 0;
     }
     if (cs_grow((void **)&H->dup, &H->dup_cap, H->ndup + 1, sizeof *H->dup)) return -1;
@@ -241,10 +253,11 @@ static void pipeline_run(pipeline *P)
         }
         if (i < np && i < low + P->nbuf) { /* the buffer of part i - nbuf is free */
             if (__atomic_compare_exchange_n(&P->next_parse, &i, i + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-                /* a member's first row is in the part's slots, so are its record and spref */
+                /* a member's first row is in the part's slots, so are its record, spref and label */
                 const gl_part *q = &L->in.part[i];
                 gl_populate(L->m + q->slot0, (q->newlines + 1) * sizeof *L->m);
                 gl_populate(L->spref + q->slot0, (q->newlines + 1) * sizeof *L->spref);
+                if (L->label) gl_populate(L->label + q->slot0, (q->newlines + 1) * sizeof *L->label);
                 gl_parse_part(&L->in, i, P->buf[i % P->nbuf]);
                 __atomic_store_n(&P->parsed[i], 1, __ATOMIC_RELEASE);
             }
@@ -268,6 +281,26 @@ static int32_t sp_code(const loader *L, uint32_t v)
     if (!(v & SP_PEND)) return (int32_t)rank_of(L, v);
     size_t x = ((v & ~SP_PEND) >> 1) + ((v & 1) ? L->h[0].npend : 0);
     return L->pend_rank[x] != GL_NONE ? (int32_t)L->pend_rank[x] : PEND(x);
+}
+
+void gl_big_volumes(const loader *L, uint32_t slot, int64_t v[3])
+{
+    for (int hb = 0; hb < 2; hb++) { /* the slot is in one of the two lists */
+        const half *H = &L->h[hb];
+        size_t lo = 0, hi = H->nbig;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (H->big[mid].slot < slot)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < H->nbig && H->big[lo].slot == slot) {
+            v[0] = H->big[lo].pv, v[1] = H->big[lo].bv, v[2] = H->big[lo].retail;
+            return;
+        }
+    }
+    v[0] = v[1] = v[2] = 0; /* not reached: a record holds VOL_BIG only when its row is listed */
 }
 
 int32_t gl_sponsor(const loader *L, uint32_t rank)
@@ -378,7 +411,10 @@ static int finish_resolve(loader *L, size_t parts)
             }
             L->rank[s] = r;
             L->slot_of[r] = s;
-            if (r != s) L->m[r] = L->m[s];
+            if (r != s) {
+                L->m[r] = L->m[s];
+                if (L->label) L->label[r] = L->label[s];
+            }
             r++;
         }
         at[0] = at[1] = 0;
@@ -433,12 +469,13 @@ int gl_read_rows(loader *L)
     gl_trace("id tables");
     L->m = cs_xmalloc_n(in->rows_all, sizeof *L->m);
     L->spref = cs_xmalloc_n(in->rows_all, sizeof *L->spref);
+    if (in->col[COL_PERIOD] >= 0) L->label = cs_xmalloc_n(in->rows_all, sizeof *L->label);
     pipeline P = {.L = L, .nbuf = in->nparts < 12 ? in->nparts : 12};
     P.buf = calloc(P.nbuf + 1, sizeof *P.buf);
     P.parsed = calloc(in->nparts + 1, 1);
     P.map = calloc(in->nparts + 1, sizeof *P.map);
     P.map_state = calloc(in->nparts + 1, sizeof *P.map_state);
-    int ok = L->m && L->spref && P.buf && P.parsed && P.map && P.map_state;
+    int ok = L->m && L->spref && (L->label || in->col[COL_PERIOD] < 0) && P.buf && P.parsed && P.map && P.map_state;
     for (int hb = 0; hb < 2; hb++) {
         half *H = &L->h[hb];
         H->list = cs_xmalloc_n(2 * in->rows_max, sizeof *H->list);

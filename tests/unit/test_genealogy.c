@@ -418,6 +418,76 @@ static void test_total_overflow(void **state)
     cs_genealogy_free(g);
 }
 
+/* The volume of member i in period p (1 or 2) of column c (0 pv, 1 bv, 2 retail), in cents: some
+ * just below 2^32 - 1 cents (42,949,672.94), some at or above it, one the largest volume (10^18),
+ * and small ones.  Whatever the loader does with volumes that large, they come back exact. */
+static int64_t big_cents(int i, int p, int c)
+{
+    switch ((i + p + c) % 5) {
+    case 0: return INT64_C(4294967294);           /* the largest kept in a member record */
+    case 1: return INT64_C(4294967295) + i;       /* the smallest kept aside, and above */
+    case 2: return i < 5 ? INT64_C(1000000000000000000) : INT64_C(5000000000000); /* 10^16 units (once a period
+                                                                                     * and column: totals fit) */
+    case 3: return (int64_t)i * 101;
+    default: return 0;
+    }
+}
+
+/* Loads members m0..m(n-1) (m(i)'s sponsor m((i-1)/2)) and checks every volume.  rows: 1, one row
+ * each and no period column; 2, rows in periods 1 and 2; 3, one row each, in period 1 or 2. */
+static void check_big_volumes(int n, int rows, size_t part_bytes)
+{
+    size_t cap = (size_t)n * 2 * 96 + 64, len = 0;
+    char *csv = malloc(cap);
+    assert_non_null(csv);
+    len += (size_t)sprintf(csv, rows == 1 ? "id,sponsor,pv,bv,retail\n" : "id,sponsor,period,pv,bv,retail\n");
+    for (int p = 1; p <= (rows == 2 ? 2 : 1); p++)
+        for (int i = 0; i < n; i++) {
+            int per = rows == 3 ? 1 + i % 2 : p;
+            char sp[16] = "";
+            if (i) sprintf(sp, "m%d", (i - 1) / 2);
+            len += (size_t)sprintf(csv + len, "m%d,%s", i, sp);
+            if (rows != 1) len += (size_t)sprintf(csv + len, ",%d", per);
+            for (int c = 0; c < 3; c++) {
+                int64_t v = big_cents(i, per, c);
+                len += (size_t)sprintf(csv + len, ",%lld.%02lld", (long long)(v / 100), (long long)(v % 100));
+            }
+            csv[len++] = '\n';
+        }
+    cs_diags d;
+    cs_diags_init(&d);
+    cs_genealogy *g = cs_genealogy_load_parts(csv, len, "g.csv", &d, part_bytes);
+    assert_int_equal(d.nerrors, 0);
+    assert_non_null(g);
+    assert_int_equal(g->n, n);
+    assert_int_equal(g->nperiods, rows == 1 ? 1 : 2);
+    for (int i = 0; i < n; i++) {
+        char id[16];
+        sprintf(id, "m%d", i);
+        size_t at = (size_t)find(g, id);
+        for (int p = 1; p <= (int)g->nperiods; p++) {
+            int has = rows != 3 || p == 1 + i % 2;
+            size_t cell = (size_t)(p - 1) * g->n + at;
+            assert_int_equal(g->pv[cell], has ? big_cents(i, p, 0) : 0);
+            assert_int_equal(g->bv[cell], has ? big_cents(i, p, 1) : 0);
+            assert_int_equal(g->retail[cell], has ? big_cents(i, p, 2) : 0);
+        }
+    }
+    cs_genealogy_free(g);
+    cs_diags_free(&d);
+    free(csv);
+}
+
+static void test_big_volumes(void **state)
+{
+    (void)state;
+    for (int rows = 1; rows <= 3; rows++) {
+        check_big_volumes(7, rows, 0);
+        check_big_volumes(3000, rows, 0);
+        check_big_volumes(3000, rows, 512); /* many parts: both threads, both halves of the ids */
+    }
+}
+
 static void test_errors_in_line_order(void **state)
 {
     (void)state;
@@ -803,7 +873,7 @@ int main(void)
         cmocka_unit_test(test_empty_id_and_period),  cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_unknown_sponsor),      cmocka_unit_test(test_changes_between_rows),
         cmocka_unit_test(test_cycles),               cmocka_unit_test(test_bad_volumes),
-        cmocka_unit_test(test_total_overflow),       cmocka_unit_test(test_errors_in_line_order),
+        cmocka_unit_test(test_total_overflow),       cmocka_unit_test(test_big_volumes),       cmocka_unit_test(test_errors_in_line_order),
         cmocka_unit_test(test_ids_in_messages),      cmocka_unit_test(test_diag_limit),
         cmocka_unit_test(test_load_file),           cmocka_unit_test(test_parts_clean),
         cmocka_unit_test(test_parts_errors),         cmocka_unit_test(test_parts_fatal),
