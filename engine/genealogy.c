@@ -79,7 +79,6 @@ static void loader_free(loader *L)
     cs_xfree(L->slot_of);
     cs_xfree(L->m);
     cs_xfree(L->label);
-    free(L->later);
     free(L->pend_rank);
     free(L->pend_id);
     free(L->pend_len);
@@ -344,14 +343,15 @@ static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
     if (!line_at) return -1;
     gl_populate(line_at, cells * sizeof *line_at);
     memset(line_at, 0xff, cells * sizeof *line_at);
-    size_t r = 0, k = 0;
+    size_t r = 0, next[2] = {0, 0};
+    const dup_row *x = gl_next_dup(L, next);
     for (;;) {
         while (r < n && !L->m[r].kept) r++;
-        int from_member = r < n && (k == L->nlater || gl_first_slot(L, (uint32_t)r) < L->later[k].slot);
-        if (!from_member && k == L->nlater) break;
+        while (x && !x->keep) x = gl_next_dup(L, next);
+        int from_member = r < n && (!x || gl_first_slot(L, (uint32_t)r) < x->slot);
+        if (!from_member && !x) break;
         const member *m = &L->m[r];
-        const later_row *x = &L->later[k];
-        uint32_t rank = from_member ? (uint32_t)r : x->rank, line = from_member ? m->line : x->line;
+        uint32_t rank = from_member ? (uint32_t)r : gl_rank_of(L, x->first), line = from_member ? m->line : x->line;
         size_t p = period_of(L, from_member ? gl_label(L, rank) : x->label), c = p * n + rank;
         int64_t v[3];
         if (from_member) {
@@ -359,7 +359,7 @@ static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
             r++;
         } else {
             v[0] = x->pv, v[1] = x->bv, v[2] = x->retail;
-            k++;
+            x = gl_next_dup(L, next);
         }
         if (line_at[c] != GL_NONE) {
             char a[SHOW_CAP], b[SHOW_CAP];

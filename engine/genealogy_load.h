@@ -43,13 +43,8 @@ typedef struct {
 static inline int32_t member_join(const member *m) { return m->join >= 0 ? m->join : -1; }
 static inline int32_t member_first(const member *m) { return -1 - m->join; }
 
-/* A row kept that is not its member's first (files with periods). */
-typedef struct {
-    uint32_t rank, label, line, slot;
-    int64_t pv, bv, retail;
-} later_row;
-
-/* A row that is not its member's first, as resolving finds it (checked in finish_resolve). */
+/* A row that is not its member's first, as resolving finds it (checked in finish_resolve; with
+ * `keep`, its values go into the store: files with periods). */
 typedef struct {
     uint32_t slot, first; /* of this row; of the member's first row */
     uint32_t line;
@@ -97,8 +92,7 @@ typedef struct {
                       * column (every label is then 0) */
     size_t n;        /* members */
     size_t nslots;   /* rows with an id */
-    later_row *later;
-    size_t nlater, later_cap;
+    size_t nlater;   /* rows kept that are not their member's first (dup_row.keep) */
     uint32_t *pend_rank; /* pending id -> rank, once it has a row (both halves' pending ids) */
     const char **pend_id;
     uint32_t *pend_len;
@@ -173,6 +167,19 @@ static inline const char *gl_show_rank(const loader *L, uint32_t rank, char out[
 {
     const member *m = &L->m[rank];
     return gl_show(out, L->ids_placed ? L->ids_placed + m->id.off : m->id.p, m->idlen);
+}
+
+/* A member's rank from its first row's slot. */
+static inline uint32_t gl_rank_of(const loader *L, uint32_t slot) { return L->rank ? L->rank[slot] : slot; }
+
+/* The next row that is not its member's first, in file order, from either half; NULL at the end. */
+static inline const dup_row *gl_next_dup(const loader *L, size_t at[2])
+{
+    const half *a = &L->h[0], *b = &L->h[1];
+    int ha = at[0] < a->ndup, hb = at[1] < b->ndup;
+    if (!ha && !hb) return NULL;
+    int pick = !ha || (hb && b->dup[at[1]].slot < a->dup[at[0]].slot);
+    return pick ? &b->dup[at[1]++] : &a->dup[at[0]++];
 }
 
 /* The slot of a member's first row (the same number as its rank when every row is its member's first). */

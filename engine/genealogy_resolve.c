@@ -271,14 +271,12 @@ static void pipeline_run(pipeline *P)
 
 int gl_take_scratch(loader *L);
 
-/* A member's rank from its first row's slot. */
-static uint32_t rank_of(const loader *L, uint32_t slot) { return L->rank ? L->rank[slot] : slot; }
 
 /* A spref value as gl_sponsor gives sponsors. */
 static int32_t sp_code(const loader *L, uint32_t v)
 {
     if (v == SP_NONE) return -1;
-    if (!(v & SP_PEND)) return (int32_t)rank_of(L, v);
+    if (!(v & SP_PEND)) return (int32_t)gl_rank_of(L, v);
     size_t x = ((v & ~SP_PEND) >> 1) + ((v & 1) ? L->h[0].npend : 0);
     return L->pend_rank[x] != GL_NONE ? (int32_t)L->pend_rank[x] : PEND(x);
 }
@@ -329,41 +327,54 @@ static void merge_errors(loader *L, size_t parts, gl_errlist *R)
     gl_err_free(R);
 }
 
-/* The next row that is not its member's first, in file order, from either half; NULL at the end. */
-static const dup_row *next_dup(const loader *L, size_t at[2])
+/* Checks a row that is not its member's first against the first, and clears its `keep` unless its
+ * values go into the store (files with periods; check_all_rows takes them).  Reads the loader
+ * only, so the two halves' rows are checked at once. */
+static void check_dup(const loader *L, dup_row *d, gl_errlist *R)
 {
-    const half *a = &L->h[0], *b = &L->h[1];
-    int ha = at[0] < a->ndup, hb = at[1] < b->ndup;
-    if (!ha && !hb) return NULL;
-    int pick = !ha || (hb && b->dup[at[1]].slot < a->dup[at[0]].slot);
-    return pick ? &b->dup[at[1]++] : &a->dup[at[0]++];
-}
-
-/* Checks a row that is not its member's first against the first (as the rows come, in file order)
- * and keeps it if its values go into the store. */
-static int check_dup(loader *L, const dup_row *d, gl_errlist *R)
-{
-    uint32_t r = rank_of(L, d->first);
+    uint32_t r = gl_rank_of(L, d->first);
     const member *m = &L->m[r];
     char a[SHOW_CAP], b[SHOW_CAP], c[SHOW_CAP];
-    gl_show_rank(L, r, a);
     if (L->in.col[COL_PERIOD] < 0) { /* one period: a second row is a duplicate (with periods, see check_all_rows) */
-        gl_err_add(R, d->line, ST_RESOLVE, "duplicate row for member '%s' in period 1 (first at line %lu)", a,
-                   (unsigned long)m->line);
-        return 0;
+        gl_err_add(R, d->line, ST_RESOLVE, "duplicate row for member '%s' in period 1 (first at line %lu)",
+                   gl_show_rank(L, r, a), (unsigned long)m->line);
+        d->keep = 0;
+        return;
     }
     int32_t sp = gl_sponsor(L, r);
     if (sp != sp_code(L, L->spref[d->slot]))
-        gl_err_add(R, d->line, ST_RESOLVE, "member '%s' has sponsor '%s' here but '%s' at line %lu", a,
+        gl_err_add(R, d->line, ST_RESOLVE, "member '%s' has sponsor '%s' here but '%s' at line %lu", gl_show_rank(L, r, a),
                    d->sp ? gl_show(b, d->sp, d->splen) : "", gl_show_sponsor(L, sp, c), (unsigned long)m->line);
     if (member_join(m) != d->join)
-        gl_err_add(R, d->line, ST_RESOLVE, "member '%s' has join_period '%s' here but '%s' at line %lu", a,
+        gl_err_add(R, d->line, ST_RESOLVE, "member '%s' has join_period '%s' here but '%s' at line %lu", gl_show_rank(L, r, a),
                    gl_show_label(&L->joins, d->join, b), gl_show_label(&L->joins, member_join(m), c), (unsigned long)m->line);
-    if (!d->keep) return 0;
-    if (cs_grow((void **)&L->later, &L->later_cap, L->nlater + 1, sizeof *L->later)) return -1;
-    L->later[L->nlater++] = (later_row){.rank = r, .label = d->label, .line = d->line, .slot = d->slot, .pv = d->pv,
-                                        .bv = d->bv, .retail = d->retail};
-    return 0;
+}
+
+/* The rows that are not their member's first, each half's on its own thread; their errors, in
+ * line order, in R (a row's errors are all in its half's list, and in the order they were found). */
+static void check_dups(loader *L, gl_errlist *R)
+{
+    gl_errlist E[2] = {{0}};
+    size_t kept[2] = {0, 0};
+#pragma omp parallel for schedule(static, 1) num_threads(2) if (L->h[0].ndup + L->h[1].ndup >= 100000)
+    for (int hb = 0; hb < 2; hb++) {
+        half *H = &L->h[hb];
+        for (size_t k = 0; k < H->ndup; k++) {
+            check_dup(L, &H->dup[k], &E[hb]);
+            kept[hb] += H->dup[k].keep;
+        }
+    }
+    L->nlater = kept[0] + kept[1];
+    size_t i = 0, j = 0;
+    while (i < E[0].n || j < E[1].n) {
+        int second = i == E[0].n || (j < E[1].n && E[1].v[j].line < E[0].v[i].line);
+        gl_err_push(R, second ? &E[1].v[j++] : &E[0].v[i++]);
+    }
+    for (int hb = 0; hb < 2; hb++) { /* errors a half only counted come after those it kept */
+        R->total += E[hb].total - E[hb].n;
+        R->nomem |= E[hb].nomem;
+        gl_err_free(&E[hb]);
+    }
 }
 
 /* Numbers the members in the order of their first rows (moving their records down to their
@@ -401,12 +412,12 @@ static int finish_resolve(loader *L, size_t parts)
         if (!L->rank || !L->slot_of) return -1;
         gl_populate(L->rank, slots * sizeof *L->rank);
         gl_populate(L->slot_of, n * sizeof *L->slot_of);
-        const dup_row *d = next_dup(L, at);
+        const dup_row *d = gl_next_dup(L, at);
         uint32_t r = 0;
         for (uint32_t s = 0; s < slots; s++) {
             if (d && d->slot == s) {
                 L->rank[s] = GL_NONE;
-                d = next_dup(L, at);
+                d = gl_next_dup(L, at);
                 continue;
             }
             L->rank[s] = r;
@@ -428,7 +439,7 @@ static int finish_resolve(loader *L, size_t parts)
     for (size_t x = 0; x < np; x++) {
         const half *H = &L->h[x >= L->h[0].npend];
         size_t p = x - (x >= L->h[0].npend ? L->h[0].npend : 0);
-        L->pend_rank[x] = H->pend_first[p] == GL_NONE ? GL_NONE : rank_of(L, H->pend_first[p]);
+        L->pend_rank[x] = H->pend_first[p] == GL_NONE ? GL_NONE : gl_rank_of(L, H->pend_first[p]);
         L->pend_id[x] = H->pend_id[p];
         L->pend_len[x] = H->pend_len[p];
     }
@@ -443,10 +454,9 @@ static int finish_resolve(loader *L, size_t parts)
     }
     L->unknown = (size_t)unknown;
     gl_errlist R = {0};
-    int ret = 0;
-    for (const dup_row *d; !ret && (d = next_dup(L, at));) ret = check_dup(L, d, &R);
+    check_dups(L, &R);
     merge_errors(L, parts, &R);
-    return ret;
+    return 0;
 }
 
 /* Reads the rows and resolves their ids.  Returns -1 when nothing more can be checked. */
