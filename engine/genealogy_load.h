@@ -50,10 +50,8 @@ typedef struct {
     uint32_t line;
     int32_t join;
     uint32_t label, keep;
-    const char *sp; /* the sponsor field, NULL if empty */
-    uint32_t splen;
     int64_t pv, bv, retail;
-} dup_row;
+} dup_row; /* 48 bytes; its sponsor is in spref, by slot */
 
 /* The ids of one half (stage 2). */
 typedef struct {

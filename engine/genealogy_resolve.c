@@ -125,7 +125,7 @@ static int resolve_id(loader *L, half *H, const gl_row *w, uint32_t slot, const 
     }
     if (cs_grow((void **)&H->dup, &H->dup_cap, H->ndup + 1, sizeof *H->dup)) return -1;
     H->dup[H->ndup++] = (dup_row){.slot = slot, .first = s->a, .line = w->line, .join = join, .label = label,
-                                  .keep = keep, .sp = w->sp, .splen = w->splen, .pv = w->pv, .bv = w->bv,
+                                  .keep = keep, .pv = w->pv, .bv = w->bv,
                                   .retail = w->retail};
     return 0;
 }
@@ -253,11 +253,12 @@ static void pipeline_run(pipeline *P)
         }
         if (i < np && i < low + P->nbuf) { /* the buffer of part i - nbuf is free */
             if (__atomic_compare_exchange_n(&P->next_parse, &i, i + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-                /* a member's first row is in the part's slots, so are its record, spref and label */
+                /* a member's first row is in the part's slots, so are its record and spref.  Not
+                 * with periods: then most rows are not their member's first, and the records of
+                 * a part of later periods are never written, so they are left untouched */
                 const gl_part *q = &L->in.part[i];
-                gl_populate(L->m + q->slot0, (q->newlines + 1) * sizeof *L->m);
+                if (!L->label) gl_populate(L->m + q->slot0, (q->newlines + 1) * sizeof *L->m);
                 gl_populate(L->spref + q->slot0, (q->newlines + 1) * sizeof *L->spref);
-                if (L->label) gl_populate(L->label + q->slot0, (q->newlines + 1) * sizeof *L->label);
                 gl_parse_part(&L->in, i, P->buf[i % P->nbuf]);
                 __atomic_store_n(&P->parsed[i], 1, __ATOMIC_RELEASE);
             }
@@ -341,10 +342,10 @@ static void check_dup(const loader *L, dup_row *d, gl_errlist *R)
         d->keep = 0;
         return;
     }
-    int32_t sp = gl_sponsor(L, r);
-    if (sp != sp_code(L, L->spref[d->slot]))
+    int32_t sp = gl_sponsor(L, r), here = sp_code(L, L->spref[d->slot]);
+    if (sp != here) /* `here` names the member or pending id that this row's sponsor field resolved to */
         gl_err_add(R, d->line, ST_RESOLVE, "member '%s' has sponsor '%s' here but '%s' at line %lu", gl_show_rank(L, r, a),
-                   d->sp ? gl_show(b, d->sp, d->splen) : "", gl_show_sponsor(L, sp, c), (unsigned long)m->line);
+                   gl_show_sponsor(L, here, b), gl_show_sponsor(L, sp, c), (unsigned long)m->line);
     if (member_join(m) != d->join)
         gl_err_add(R, d->line, ST_RESOLVE, "member '%s' has join_period '%s' here but '%s' at line %lu", gl_show_rank(L, r, a),
                    gl_show_label(&L->joins, d->join, b), gl_show_label(&L->joins, member_join(m), c), (unsigned long)m->line);
