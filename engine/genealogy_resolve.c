@@ -123,7 +123,7 @@ static int resolve_id(loader *L, half *H, const gl_row *w, uint32_t slot, const 
         if (L->label) L->label[slot] = label;
         return 0;
     }
-    if (cs_grow((void **)&H->dup, &H->dup_cap, H->ndup + 1, sizeof *H->dup)) return -1;
+    if (cs_xgrow((void **)&H->dup, &H->dup_cap, H->ndup + 1, sizeof *H->dup)) return -1;
     H->dup[H->ndup++] = (dup_row){.slot = slot, .first = s->a, .line = w->line, .join = join, .label = label,
                                   .keep = keep, .pv = w->pv, .bv = w->bv,
                                   .retail = w->retail};
