@@ -78,7 +78,7 @@ static void loader_free(loader *L)
     cs_xfree(L->rank);
     cs_xfree(L->slot_of);
     cs_xfree(L->m);
-    cs_xfree(L->label);
+    free(L->label);
     free(L->pend_rank);
     free(L->pend_id);
     free(L->pend_len);

@@ -120,7 +120,7 @@ static int resolve_id(loader *L, half *H, const gl_row *w, uint32_t slot, const 
                     .retail = (uint32_t)w->retail, .line = w->line, .join = join >= 0 ? join : JOIN_NONE(INT32_MAX),
                     .idlen = w->idlen, .kept = keep};
         store_member(&L->m[slot], &m);
-        if (L->label) L->label[slot] = label;
+        if (L->label && label) L->label[slot] = label; /* zero already: see gl_read_rows */
         return 0;
     }
     if (cs_xgrow((void **)&H->dup, &H->dup_cap, H->ndup + 1, sizeof *H->dup)) return -1;
@@ -254,10 +254,10 @@ static void pipeline_run(pipeline *P)
         if (i < np && i < low + P->nbuf) { /* the buffer of part i - nbuf is free */
             if (__atomic_compare_exchange_n(&P->next_parse, &i, i + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
                 /* a member's first row is in the part's slots, so are its record and spref.  Not
-                 * with periods: then most rows are not their member's first, and the records of
-                 * a part of later periods are never written, so they are left untouched */
+                 * with several periods: then most rows are not their member's first, and the
+                 * records of a part of later periods are never written, so they are left untouched */
                 const gl_part *q = &L->in.part[i];
-                if (!L->label) gl_populate(L->m + q->slot0, (q->newlines + 1) * sizeof *L->m);
+                if (L->in.labels <= 1) gl_populate(L->m + q->slot0, (q->newlines + 1) * sizeof *L->m);
                 gl_populate(L->spref + q->slot0, (q->newlines + 1) * sizeof *L->spref);
                 gl_parse_part(&L->in, i, P->buf[i % P->nbuf]);
                 __atomic_store_n(&P->parsed[i], 1, __ATOMIC_RELEASE);
@@ -425,7 +425,7 @@ static int finish_resolve(loader *L, size_t parts)
             L->slot_of[r] = s;
             if (r != s) {
                 L->m[r] = L->m[s];
-                if (L->label) L->label[r] = L->label[s];
+                if (L->label && L->label[r] != L->label[s]) L->label[r] = L->label[s];
             }
             r++;
         }
@@ -480,7 +480,9 @@ int gl_read_rows(loader *L)
     gl_trace("id tables");
     L->m = cs_xmalloc_n(in->rows_all, sizeof *L->m);
     L->spref = cs_xmalloc_n(in->rows_all, sizeof *L->spref);
-    if (in->col[COL_PERIOD] >= 0) L->label = cs_xmalloc_n(in->rows_all, sizeof *L->label);
+    /* zeroed lazily (calloc of fresh pages): only labels other than the file's first are written,
+     * so a file with one period touches none of it */
+    if (in->col[COL_PERIOD] >= 0) L->label = calloc(in->rows_all, sizeof *L->label);
     pipeline P = {.L = L, .nbuf = in->nparts < 12 ? in->nparts : 12};
     P.buf = calloc(P.nbuf + 1, sizeof *P.buf);
     P.parsed = calloc(in->nparts + 1, 1);
