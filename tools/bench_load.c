@@ -11,8 +11,16 @@
  *
  * Each load's line gives its user and system CPU time too: system time is mostly the first touch
  * of fresh memory, which on this VM costs 0.2 to 4 s for the same load (docs/performance.md, "Why
- * loads swing"), so it tells a load slowed by the host from one slowed by the loader.
- * Usage: bench_load [--parse] FILE.csv [REPS]   (gen_genealogy N 1 42 FILE.csv makes a test file) */
+ * loads swing"), so it tells a load slowed by the host from one slowed by the loader.  The peak
+ * resident memory is printed too (the mapped file's pages included).
+ *
+ * With --pause S, each load waits S seconds first.  This VM's guest hands memory that has been
+ * free for about 2 s back to the host, and the next first touch of such memory costs ~3 cpu-seconds
+ * per GB, so with --pause 4 every load pays that, as a `compsim payout` run after a quiet moment
+ * does; without a pause, a load can get the memory the previous one freed while the host still
+ * backs it.
+ * Usage: bench_load [--parse] [--pause S] FILE.csv [REPS]   (gen_genealogy N 1 42 FILE.csv makes a
+ * test file) */
 #define _DEFAULT_SOURCE /* getloadavg */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,8 +91,13 @@ int main(int argc, char **argv)
         int reps = argc > 3 ? atoi(argv[3]) : 5;
         return parse_only(argv[2], reps >= 1 && reps <= 1000 ? reps : 5);
     }
+    unsigned pause = 0;
+    if (argc > 3 && !strcmp(argv[1], "--pause")) {
+        pause = (unsigned)atoi(argv[2]);
+        argc -= 2, argv += 2;
+    }
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_load [--parse] FILE.csv [REPS]\n");
+        fprintf(stderr, "usage: bench_load [--parse] [--pause S] FILE.csv [REPS]\n");
         return 2;
     }
     int reps = argc > 2 ? atoi(argv[2]) : 5;
@@ -96,6 +109,7 @@ int main(int argc, char **argv)
     if (!t || !us || !sy) return 1;
     if (getloadavg(la, 3) > 0) printf("load average %.2f %.2f %.2f\n", la[0], la[1], la[2]);
     for (int r = 0; r < reps; r++) {
+        if (pause) sleep(pause);
         int fd[2];
         if (pipe(fd)) return perror("pipe"), 1;
         pid_t pid = fork();
@@ -118,8 +132,8 @@ int main(int argc, char **argv)
         if (wait4(pid, NULL, 0, &ru) != pid) return perror("wait4"), 1;
         us[r] = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec;
         sy[r] = (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
-        printf("load %d: %.3f s (%.0f MB/s), cpu user %.2f s, system %.2f s\n", r + 1, t[r],
-               (double)sb.st_size / 1e6 / t[r], us[r], sy[r]);
+        printf("load %d: %.3f s (%.0f MB/s), cpu user %.2f s, system %.2f s, peak %ld MB\n", r + 1, t[r],
+               (double)sb.st_size / 1e6 / t[r], us[r], sy[r], ru.ru_maxrss / 1024);
     }
     double med = bench_median(t, reps), mu = bench_median(us, reps), msy = bench_median(sy, reps);
     printf("median %.3f s, %.0f MB/s (best %.0f MB/s) over %d loads of %.1f MB; median cpu user %.2f s, system %.2f s\n",
