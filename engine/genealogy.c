@@ -284,6 +284,9 @@ typedef struct {
 } rows_state;
 
 static size_t period_of(const loader *L, uint32_t label) { return L->per.n == 1 ? 0 : L->per.pos[label]; }
+/* The period of member r's first row (its label is read only when there are several periods: the
+ * members come in breadth-first order in fill_store, so that read is a random one). */
+static size_t first_period(const loader *L, uint32_t r) { return L->per.n == 1 ? 0 : L->per.pos[gl_label(L, r)]; }
 
 /* Checks a kept row of member r in period p (before the member joined? does the period's total
  * overflow?); 0 if its values count. */
@@ -330,7 +333,7 @@ static void check_first_rows(loader *L, rows_state *S)
         if (!m->kept) continue;
         int64_t v[3];
         gl_volumes(L, (uint32_t)r, v);
-        check_row(L, S, (uint32_t)r, m->line, period_of(L, gl_label(L, (uint32_t)r)), v[1]);
+        check_row(L, S, (uint32_t)r, m->line, first_period(L, (uint32_t)r), v[1]);
     }
 }
 
@@ -352,7 +355,7 @@ static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
         if (!from_member && !x) break;
         const member *m = &L->m[r];
         uint32_t rank = from_member ? (uint32_t)r : gl_rank_of(L, x->first), line = from_member ? m->line : x->line;
-        size_t p = period_of(L, from_member ? gl_label(L, rank) : x->label), c = p * n + rank;
+        size_t p = from_member ? first_period(L, rank) : period_of(L, x->label), c = p * n + rank;
         int64_t v[3];
         if (from_member) {
             gl_volumes(L, rank, v);
@@ -425,7 +428,7 @@ static int fill_store(loader *L, const rows_state *S, cs_genealogy *g)
         if (!S->fast) continue;
         int64_t v[3];
         gl_volumes(L, r, v);
-        size_t at = period_of(L, gl_label(L, r)) * (size_t)n + (size_t)i;
+        size_t at = first_period(L, r) * (size_t)n + (size_t)i;
         g->pv[at] = v[0];
         g->bv[at] = v[1];
         g->retail[at] = v[2];
