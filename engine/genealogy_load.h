@@ -26,9 +26,9 @@ typedef struct {
     uint32_t idlen : 31;
     uint32_t kept : 1; /* the first row's values count (it has no error) */
 } member; /* 32 bytes: the largest array of a load (one per row), so every byte of it is fresh memory
-            * to fault in (on this VM, ~3 cpu-seconds per GB when the host must back it: see
+            * to fault in (on this VM, 1.2-2.4 cpu-seconds per GB when the host must back it: see
             * docs/performance.md); the sponsor, the first row's slot and period label are kept
-            * beside it, and volumes of $42,949,672.94 or more aside (gl_volumes) */
+            * beside it, and volumes of $42,949,672.95 or more aside (gl_volumes) */
 
 /* A first row with a volume that does not fit a member record's 32 bits (a volume is at most
  * 10^18 cents): kept in its half's list, in slot order. */

@@ -15,10 +15,10 @@
  * resident memory is printed too (the mapped file's pages included).
  *
  * With --pause S, each load waits S seconds first.  This VM's guest hands memory that has been
- * free for about 2 s back to the host, and the next first touch of such memory costs ~3 cpu-seconds
- * per GB, so with --pause 4 every load pays that, as a `compsim payout` run after a quiet moment
- * does; without a pause, a load can get the memory the previous one freed while the host still
- * backs it.
+ * free for about 2 s back to the host, and the next first touch of such memory costs 1.2-2.4
+ * cpu-seconds per GB, so with --pause 4 every load pays that, as a `compsim payout` run after a
+ * quiet moment does; without a pause, a load can get the memory the previous one freed while the
+ * host still backs it.
  * Usage: bench_load [--parse] [--pause S] FILE.csv [REPS]   (gen_genealogy N 1 42 FILE.csv makes a
  * test file) */
 #define _DEFAULT_SOURCE /* getloadavg */
