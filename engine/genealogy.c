@@ -10,9 +10,10 @@
  *            hold short ids in their slots (idtab.h).  The ids are split in two halves by a bit
  *            of their hash, one table and one cpu each, so that both cpus look ids up at once (the
  *            lookups, random reads of a large table, are most of a large load).  An id seen as a
- *            sponsor before any row of its own is "pending" until its first row.  Each member gets one 32-byte record; rows that are
- *            not their member's first are checked against it afterwards (finish_resolve), and
- *            kept in a list of their own when their values count (files with periods).
+ *            sponsor before any row of its own is "pending" until its first row.  Each member
+ *            gets one 32-byte record; rows that are not their member's first are listed by their
+ *            half, checked against it afterwards (finish_resolve, both halves at once), and read
+ *            from those lists by the rows stage when their values count (files with periods).
  *            Reading and resolving overlap: the two cpus parse the parts ahead of the resolvers.
  *   periods  labels are sorted, as integers or as text, and join_period values are placed.
  *   tree     breadth-first order through a CSR list of recruits (sponsor -> recruits in rank

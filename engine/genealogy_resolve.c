@@ -272,7 +272,6 @@ static void pipeline_run(pipeline *P)
 
 int gl_take_scratch(loader *L);
 
-
 /* A spref value as gl_sponsor gives sponsors. */
 static int32_t sp_code(const loader *L, uint32_t v)
 {
