@@ -360,6 +360,13 @@ static void test_changes_between_rows(void **state)
     expect_errors("id,sponsor,pv,period\nA,,1,1\nB,,1,1\nC,A,1,1\nC,B,1,2\nC,,1,3\n",
                   "5: member 'C' has sponsor 'B' here but 'A' at line 4\n"
                   "6: member 'C' has sponsor '' here but 'A' at line 4\n");
+    /* the sponsor named "here" is the id the field resolved to: one with no row at all (Q), a
+     * quoted one, one whose first row comes later (P) */
+    expect_errors("id,sponsor,pv,period\nA,,1,1\nC,A,1,1\nC,Q,1,2\n\"The \"\"Boss\"\"\",A,1,1\n"
+                  "C,\"The \"\"Boss\"\"\",1,3\nD,A,1,1\nD,P,1,2\nP,A,1,2\n",
+                  "4: member 'C' has sponsor 'Q' here but 'A' at line 3\n"
+                  "6: member 'C' has sponsor 'The \"Boss\"' here but 'A' at line 3\n"
+                  "8: member 'D' has sponsor 'P' here but 'A' at line 7\n");
     expect_errors("id,sponsor,pv,period,join_period\nA,,1,1,1\nA,,1,2,2\nA,,1,3,\n",
                   "3: member 'A' has join_period '2' here but '1' at line 2\n"
                   "4: member 'A' has join_period '' here but '1' at line 2\n");
