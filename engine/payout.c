@@ -17,10 +17,11 @@ int cs_po_overflow(cs_diags *d, const cs_bonus *b)
     return -1;
 }
 
-/* Sum of n non-negative amounts, across threads.  Because no term is negative, the sum overflows in
+/* Sum of non-negative amounts, across threads: a[i] (`each` when a is NULL) for every i < n whose
+ * only[i] is set (every i when only is NULL).  Because no term is negative, the sum overflows in
  * some order exactly when it overflows in every order, so the verdict and the total do not depend
  * on the thread count. */
-int cs_po_checked_sum(const int64_t *a, size_t n, int64_t *out)
+int cs_po_checked_sum_where(const uint8_t *only, const int64_t *a, int64_t each, size_t n, int64_t *out)
 {
     int64_t total = 0;
     int bad = 0;
@@ -29,7 +30,8 @@ int cs_po_checked_sum(const int64_t *a, size_t n, int64_t *out)
         int64_t s = 0;
         int ovf = 0;
 #pragma omp for schedule(static) nowait
-        for (size_t i = 0; i < n; i++) ovf |= __builtin_add_overflow(s, a[i], &s);
+        for (size_t i = 0; i < n; i++)
+            if (!only || only[i]) ovf |= __builtin_add_overflow(s, a ? a[i] : each, &s);
 #pragma omp critical(cs_checked_sum)
         bad |= ovf || __builtin_add_overflow(total, s, &total);
     }
@@ -110,7 +112,7 @@ static int pay_bonus(cs_payout *po, const cs_plan *p, size_t b, pass ps, const c
             if (!ps.perm && !add) cs_po_clear(out, n);
             return 0;
         }
-        if (cs_po_new_member_total(in->is_new, per_member, p->enrolment_fee, n, &total)) return cs_po_overflow(d, bo);
+        if (cs_po_checked_sum_where(in->is_new, per_member, p->enrolment_fee, n, &total)) return cs_po_overflow(d, bo);
         ps.src = per_member ? ps.bv : NULL;
         ps.each = p->enrolment_fee;
         return cs_po_pay_levels(&ps, total, d);
@@ -142,7 +144,7 @@ static int pay_fused(cs_payout *po, const cs_plan *p, size_t b, pass ps, const c
 {
     const size_t n = po->n;
     int64_t total;
-    if (cs_po_new_member_total(in->is_new, in->bv, p->enrolment_fee, n, &total)) return -1;
+    if (cs_po_checked_sum_where(in->is_new, in->bv, p->enrolment_fee, n, &total)) return -1;
     const int64_t narrow_max = INT64_MAX / CS_PPM_ONE - 1;
     if (total > narrow_max || po->company_bv > narrow_max) return -1;
     pass pa = ps, pb = ps;

@@ -135,7 +135,11 @@ static inline void put(const pass *ps, size_t i, int64_t x, line_acc *a)
 
 /* payout.c */
 int cs_po_overflow(cs_diags *d, const cs_bonus *b);
-int cs_po_checked_sum(const int64_t *a, size_t n, int64_t *out);
+int cs_po_checked_sum_where(const uint8_t *only, const int64_t *a, int64_t each, size_t n, int64_t *out);
+static inline int cs_po_checked_sum(const int64_t *a, size_t n, int64_t *out)
+{
+    return cs_po_checked_sum_where(NULL, a, 0, n, out);
+}
 void cs_po_clear(int64_t *a, size_t n);
 
 /* payout_mem.c */
@@ -150,8 +154,6 @@ int cs_po_settle(pass *ps);
 int cs_po_fused_pair(const cs_plan *p);
 int cs_po_pay_levels(pass *ps, int64_t total, cs_diags *d);
 int cs_po_levels_fused(const pass *pa, const pass *pb);
-int cs_po_new_member_total(const uint8_t *is_new, const int64_t *per_member, int64_t each, size_t n,
-                           int64_t *total_out);
 int cs_po_matching_sources(cs_payout *po, const cs_bonus *b, const int32_t *perm, size_t n, int64_t *total_out);
 
 /* payout_group.c */

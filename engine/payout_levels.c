@@ -234,26 +234,6 @@ int cs_po_pay_levels(pass *ps, int64_t total, cs_diags *d)
     return rc ? halted(ps->po) ? 1 : cs_po_overflow(d, ps->b) : 0;
 }
 
-/* Sum of what new members are sources of (per_member[i], or `each`), checked to fit. */
-int cs_po_new_member_total(const uint8_t *is_new, const int64_t *per_member, int64_t each, size_t n,
-                           int64_t *total_out)
-{
-    int64_t total = 0;
-    int bad = 0;
-#pragma omp parallel
-    {
-        int64_t s = 0;
-        int ovf = 0;
-#pragma omp for schedule(static) nowait
-        for (size_t i = 0; i < n; i++)
-            if (is_new[i]) ovf |= __builtin_add_overflow(s, per_member ? per_member[i] : each, &s);
-#pragma omp critical(cs_new_member_total)
-        bad |= ovf || __builtin_add_overflow(total, s, &total);
-    }
-    *total_out = total;
-    return bad ? -1 : 0;
-}
-
 /* src[] by position: the sum of the matched bonuses' amounts of the member there. */
 int cs_po_matching_sources(cs_payout *po, const cs_bonus *b, const int32_t *perm, size_t n, int64_t *total_out)
 {
