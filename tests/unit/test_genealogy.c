@@ -409,6 +409,104 @@ static void test_bad_volumes(void **state)
                   "10: invalid pv 'inf': not a finite number\n");
 }
 
+/* A volume of `digits` digits (leading zeros too), then, when frac >= 0, a point and `frac` digits,
+ * into out; returns its hundredths by the rule of docs/plan-format.md, worked out here digit by
+ * digit: the whole part times 100, plus the fraction in hundredths ("1.5" is 150, "1." 100). */
+static int64_t spell_volume(char *out, unsigned *seed, int digits, int frac)
+{
+    int64_t whole = 0, part = 0;
+    int o = 0;
+    for (int k = 0; k < digits; k++) {
+        int d = rand_r(seed) % 10;
+        out[o++] = (char)('0' + d);
+        whole = whole * 10 + d;
+    }
+    if (frac >= 0) out[o++] = '.';
+    for (int k = 0; k < frac; k++) {
+        int d = rand_r(seed) % 10;
+        out[o++] = (char)('0' + d);
+        part = part * 10 + d;
+    }
+    out[o] = '\0';
+    return whole * 100 + (frac == 1 ? part * 10 : part);
+}
+
+/* Volumes of every length from 1 to 15 bytes, with and without a point: the short ones are read
+ * eight bytes at a time when the eight bytes lie in the part (genealogy_read.c), so the file is also
+ * cut into parts of 64 bytes, which puts fields of every kind near a part's end. */
+static void test_volume_forms(void **state)
+{
+    (void)state;
+    enum { N = 4000 };
+    static int64_t want[N][3];
+    size_t cap = (size_t)N * 80, len = 0;
+    char *csv = malloc(cap);
+    assert_non_null(csv);
+    unsigned seed = 7;
+    len += (size_t)sprintf(csv, "id,sponsor,pv,bv,retail\n");
+    for (int i = 0; i < N; i++) {
+        char sp[16] = "";
+        if (i) sprintf(sp, "m%d", (i - 1) / 3);
+        len += (size_t)sprintf(csv + len, "m%d,%s", i, sp);
+        for (int c = 0; c < 3; c++) {
+            int frac = rand_r(&seed) % 4 - 1; /* none, "1.", one or two decimals */
+            int digits = frac > 0 ? rand_r(&seed) % 13 : 1 + rand_r(&seed) % 12;
+            char v[32];
+            want[i][c] = spell_volume(v, &seed, digits, frac);
+            len += (size_t)sprintf(csv + len, ",%s", v);
+        }
+        csv[len++] = '\n';
+    }
+    size_t part_bytes[] = {0, 64, 1000};
+    for (int k = 0; k < 3; k++) {
+        cs_diags d;
+        cs_diags_init(&d);
+        cs_genealogy *g = cs_genealogy_load_parts(csv, len, "g.csv", &d, part_bytes[k]);
+        assert_int_equal(d.nerrors, 0);
+        assert_non_null(g);
+        assert_int_equal(g->n, N);
+        for (size_t at = 0; at < g->n; at++) {
+            size_t row = g->file_order[at]; /* one row a member: its rank is its row */
+            assert_int_equal(g->pv[at], want[row][0]);
+            assert_int_equal(g->bv[at], want[row][1]);
+            assert_int_equal(g->retail[at], want[row][2]);
+        }
+        cs_genealogy_free(g);
+        cs_diags_free(&d);
+    }
+    free(csv);
+}
+
+/* Spellings that are not volumes, each a byte away from a good one: the bytes just outside '0'-'9'
+ * ('/' and ':'), others of the digits' high nibble (';', '?'), a letter and a second point, at every
+ * place of "1234.56", "12345678" and "7.25"; every row must be an error. */
+static void test_volume_near_misses(void **state)
+{
+    (void)state;
+    const char *good[] = {"1234.56", "12345678", "7.25"}, bad[] = {'/', ':', ';', '?', 'a', '.'};
+    char csv[16384];
+    size_t len = (size_t)sprintf(csv, "id,sponsor,pv\nr,,1\n");
+    int rows = 0;
+    for (size_t g = 0; g < sizeof good / sizeof *good; g++)
+        for (size_t at = 0; at < strlen(good[g]); at++)
+            for (size_t b = 0; b < sizeof bad; b++) {
+                char v[16];
+                strcpy(v, good[g]);
+                if (bad[b] == '.' && (!strchr(v, '.') || v[at] == '.')) continue; /* "12345.78" is a volume */
+                v[at] = bad[b];
+                len += (size_t)sprintf(csv + len, "x%d,r,%s\n", rows++, v);
+            }
+    for (int part = 0; part <= 64; part += 64) {
+        cs_diags d;
+        cs_diags_init(&d);
+        cs_genealogy *g = cs_genealogy_load_parts(csv, len, "g.csv", &d, (size_t)part);
+        assert_null(g);
+        assert_int_equal(d.nerrors, rows);
+        for (size_t i = 0; i < d.n; i++) assert_non_null(strstr(d.items[i].msg, "invalid pv"));
+        cs_diags_free(&d);
+    }
+}
+
 static void test_total_overflow(void **state)
 {
     (void)state;
@@ -879,7 +977,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_columns),    cmocka_unit_test(test_record_errors),
         cmocka_unit_test(test_empty_id_and_period),  cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_unknown_sponsor),      cmocka_unit_test(test_changes_between_rows),
-        cmocka_unit_test(test_cycles),               cmocka_unit_test(test_bad_volumes),
+        cmocka_unit_test(test_cycles),               cmocka_unit_test(test_bad_volumes), cmocka_unit_test(test_volume_forms), cmocka_unit_test(test_volume_near_misses),
         cmocka_unit_test(test_total_overflow),       cmocka_unit_test(test_big_volumes),       cmocka_unit_test(test_errors_in_line_order),
         cmocka_unit_test(test_ids_in_messages),      cmocka_unit_test(test_diag_limit),
         cmocka_unit_test(test_load_file),           cmocka_unit_test(test_parts_clean),
