@@ -14,7 +14,6 @@
  * unterminated quote) ends the reading: the parts after it are ignored, as a single reader would
  * never have reached them. */
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,49 +197,6 @@ static int plain_hundredths(const char *s, size_t len, int64_t *out)
     return 1;
 }
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define SHORT_VOLUMES 1 /* short_hundredths reads the first digit from the lowest byte */
-#else
-#define SHORT_VOLUMES 0
-#endif
-
-#if SHORT_VOLUMES
-/* The value of the n (1-8) ASCII digits at the start of x (the first in its lowest byte), or -1 if
- * one of them is not a digit: eight bytes at a time (SWAR) instead of a loop with a branch per
- * digit, since the volumes are a third of the parsing time.  The digits are moved to the top bytes
- * behind '0's; then pairs, quadruples and the two halves are combined by multiplications whose
- * partial products cannot carry into the next lane (each lane stays below 10, 100, 10^4). */
-static int64_t swar_digits(uint64_t x, size_t n)
-{
-    const uint64_t nibbles = UINT64_C(0xF0F0F0F0F0F0F0F0), zeros = UINT64_C(0x3030303030303030);
-    unsigned pad = 8 * (unsigned)(8 - n);
-    uint64_t y = pad ? x << pad | zeros >> (64 - pad) : x;
-    /* a digit is 0x30-0x39: high nibble 3, and still 3 after adding 6 */
-    if ((y & nibbles) != zeros || ((y + UINT64_C(0x0606060606060606)) & nibbles) != zeros) return -1;
-    y = (y & UINT64_C(0x0F0F0F0F0F0F0F0F)) * (10 * 256 + 1) >> 8;
-    y = (y & UINT64_C(0x00FF00FF00FF00FF)) * (100 * 65536 + 1) >> 16;
-    return (int64_t)((y & UINT64_C(0x0000FFFF0000FFFF)) * (UINT64_C(10000) << 32 | 1) >> 32);
-}
-
-/* The commonest volumes, "123" and "123.45" of at most 8 bytes, read from the 8 bytes at s (all
- * readable); 0 for anything else, which plain_hundredths reads. */
-static int short_hundredths(const char *s, size_t len, int64_t *out)
-{
-    uint64_t x;
-    int64_t v;
-    memcpy(&x, s, 8);
-    if (len >= 4 && len <= 8 && s[len - 3] == '.') {
-        unsigned d1 = (unsigned)(unsigned char)s[len - 2] - '0', d2 = (unsigned)(unsigned char)s[len - 1] - '0';
-        if (d1 > 9 || d2 > 9 || (v = swar_digits(x, len - 3)) < 0) return 0;
-        *out = v * 100 + d1 * 10 + d2;
-        return 1;
-    }
-    if (len < 1 || len > 8 || (v = swar_digits(x, len)) < 0) return 0;
-    *out = v * 100;
-    return 1;
-}
-#endif
-
 /* A volume column of the row; `dflt` (or NULL: required) is used for an empty field. */
 static int read_volume(const gl_input *in, gl_part *p, const cs_csv *r, int col, const int64_t *dflt, int64_t *out)
 {
@@ -249,11 +205,6 @@ static int read_volume(const gl_input *in, gl_part *p, const cs_csv *r, int col,
         *out = *dflt;
         return 0;
     }
-#if SHORT_VOLUMES
-    /* eight bytes can be read when they are in the part (not when the field was unescaped elsewhere) */
-    uintptr_t at = (uintptr_t)f->p, lo = (uintptr_t)p->start;
-    if (at >= lo && at - lo + 8 <= p->len && short_hundredths(f->p, f->len, out)) return 0;
-#endif
     if (plain_hundredths(f->p, f->len, out)) return 0;
     cs_num_status st = cs_parse_hundredths(f->p, f->len, out);
     if (st == CS_NUM_OK) return 0;

@@ -431,9 +431,8 @@ static int64_t spell_volume(char *out, unsigned *seed, int digits, int frac)
     return whole * 100 + (frac == 1 ? part * 10 : part);
 }
 
-/* Volumes of every length from 1 to 15 bytes, with and without a point: the short ones are read
- * eight bytes at a time when the eight bytes lie in the part (genealogy_read.c), so the file is also
- * cut into parts of 64 bytes, which puts fields of every kind near a part's end. */
+/* Volumes of 1 to 15 bytes, with and without a point, leading zeros too, read whole and in parts
+ * of 64 and 1000 bytes (fields of every kind at a part's end). */
 static void test_volume_forms(void **state)
 {
     (void)state;
@@ -477,9 +476,9 @@ static void test_volume_forms(void **state)
     free(csv);
 }
 
-/* Spellings that are not volumes, each a byte away from a good one: the bytes just outside '0'-'9'
- * ('/' and ':'), others of the digits' high nibble (';', '?'), a letter and a second point, at every
- * place of "1234.56", "12345678" and "7.25"; every row must be an error. */
+/* Spellings that are not volumes, each a byte away from a good one: the bytes next to '0'-'9' in
+ * ASCII ('/' and ':'), ';' and '?', a letter and a second point, at every place of "1234.56",
+ * "12345678" and "7.25"; every row must be an error. */
 static void test_volume_near_misses(void **state)
 {
     (void)state;
