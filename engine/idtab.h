@@ -59,6 +59,43 @@ static inline void cs_idtab_prefetch(const cs_idtab *t, uint64_t h)
     __builtin_prefetch(s + 1); /* at most one past the last slot: a valid address to form, and a prefetch never faults */
 }
 
+/* The inline key of s[0 .. len) (1 <= len <= CS_ID_INLINE): bytes 0-7, 8-15 and 16-19 of s as they
+ * lie in memory, zero past len.  On little-endian machines the key is read with loads that stay
+ * inside s, overlapping ones for the tail, rather than copied to a buffer on the stack and read back:
+ * the wide loads from that buffer wait for its narrow stores, about a sixth of a lookup's time. */
+static inline void cs_idkey(const char *s, uint32_t len, uint64_t *k0, uint64_t *k1, uint32_t *k2)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t a = 0, b = 0;
+    uint32_t c = 0, x, y;
+    if (len >= 8) {
+        memcpy(&a, s, 8);
+        if (len > 16) {
+            memcpy(&b, s + 8, 8);
+            memcpy(&c, s + len - 4, 4); /* bytes len-4 .. len-1; the ones before 16 shifted out */
+            c >>= 8 * (20 - len);
+        } else if (len > 8) {
+            memcpy(&b, s + len - 8, 8); /* bytes len-8 .. len-1; the ones before 8 shifted out */
+            b >>= 8 * (16 - len);
+        }
+    } else if (len >= 4) {
+        memcpy(&x, s, 4);
+        memcpy(&y, s + len - 4, 4); /* overlaps x where both hold the same bytes */
+        a = (uint64_t)x | (uint64_t)y << 8 * (len - 4);
+    } else {
+        a = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[len / 2] << 8 * (len / 2) |
+            (uint64_t)(unsigned char)s[len - 1] << 8 * (len - 1);
+    }
+    *k0 = a, *k1 = b, *k2 = c;
+#else
+    char k[24] = {0};
+    memcpy(k, s, len);
+    memcpy(k0, k, 8);
+    memcpy(k1, k + 8, 8);
+    memcpy(k2, k + 16, 4);
+#endif
+}
+
 /* The slot of s[0 .. len) (1 <= len < 2^31), whose hash (cs_hash_bytes) is h; a new slot, with
  * *added set, if s is not in the table.  Room must have been reserved (cs_idtab_reserve).  The
  * slot stays where it is until the table grows. */
@@ -67,11 +104,7 @@ static inline cs_idslot *cs_idtab_get(cs_idtab *t, const char *s, uint32_t len, 
     uint64_t k0 = 0, k1 = 0;
     uint32_t k2 = 0, klen = len;
     if (len <= CS_ID_INLINE) {
-        char k[24] = {0};
-        memcpy(k, s, len);
-        memcpy(&k0, k, 8);
-        memcpy(&k1, k + 8, 8);
-        memcpy(&k2, k + 16, 4);
+        cs_idkey(s, len, &k0, &k1, &k2);
     } else {
         k0 = (uint64_t)(uintptr_t)s;
         k1 = h;
