@@ -281,20 +281,18 @@ static int32_t sp_code(const loader *L, uint32_t v)
     return L->pend_rank[x] != GL_NONE ? (int32_t)L->pend_rank[x] : PEND(x);
 }
 
+static int by_slot(const void *key, const void *entry)
+{
+    uint32_t a = *(const uint32_t *)key, b = ((const big_row *)entry)->slot;
+    return (a > b) - (a < b);
+}
+
 void gl_big_volumes(const loader *L, uint32_t slot, int64_t v[3])
 {
     for (int hb = 0; hb < 2; hb++) { /* the slot is in one of the two lists */
-        const half *H = &L->h[hb];
-        size_t lo = 0, hi = H->nbig;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (H->big[mid].slot < slot)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (lo < H->nbig && H->big[lo].slot == slot) {
-            v[0] = H->big[lo].pv, v[1] = H->big[lo].bv, v[2] = H->big[lo].retail;
+        const big_row *x = L->h[hb].nbig ? bsearch(&slot, L->h[hb].big, L->h[hb].nbig, sizeof *x, by_slot) : NULL;
+        if (x) {
+            v[0] = x->pv, v[1] = x->bv, v[2] = x->retail;
             return;
         }
     }

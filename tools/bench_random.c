@@ -54,12 +54,6 @@ static double run(slot *t, size_t size, const uint64_t *h, size_t n, int threads
     return bench_now() - a;
 }
 
-static int by_value(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
 int main(int argc, char **argv)
 {
     size_t mb = argc > 1 ? strtoul(argv[1], NULL, 10) : 458;
@@ -83,9 +77,7 @@ int main(int argc, char **argv)
         printf("round %d: one thread %.1f ns an update; two threads %.1f ns an update each, %.1f ns for the whole\n", r + 1,
                one[r] / UPDATES * 1e9, two[r] / (UPDATES / 2) * 1e9, two[r] / UPDATES * 1e9);
     }
-    qsort(one, (size_t)reps, sizeof *one, by_value);
-    qsort(two, (size_t)reps, sizeof *two, by_value);
-    double m1 = one[reps / 2], m2 = two[reps / 2];
+    double m1 = bench_median(one, reps), m2 = bench_median(two, reps);
     printf("median: one thread %.1f ns an update, two threads %.1f ns for the whole: two threads do the same updates "
            "in %.2f of one thread's time (0.50 if they did not slow each other)\n",
            m1 / UPDATES * 1e9, m2 / UPDATES * 1e9, m2 / m1);
