@@ -57,3 +57,19 @@ void *cs_big_calloc(size_t n, size_t size)
 #endif
     return p;
 }
+
+void *cs_big_zalloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) return NULL;
+    size_t bytes = n * size;
+    char *p = calloc(bytes ? n : 1, bytes ? size : 1);
+    if (!p || bytes < HUGE_PAGE) return p;
+    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1),
+              e = ((uintptr_t)p + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
+#ifdef MADV_HUGEPAGE
+    if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    (void)a, (void)e;
+#endif
+    return p;
+}

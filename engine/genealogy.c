@@ -75,6 +75,7 @@ static void loader_free(loader *L)
     free(L->id_rank0);
     free(L->id_base);
     cs_xfree(L->id_block);
+    cs_xfree(L->num.entry);
     cs_xfree(L->spref);
     cs_xfree(L->rank);
     cs_xfree(L->slot_of);
@@ -515,13 +516,22 @@ oom:
 cs_genealogy *cs_genealogy_load_parts(const char *buf, size_t len, const char *name, cs_diags *d, size_t part_bytes)
 {
     loader L;
-    memset(&L, 0, sizeof L);
-    L.name = name;
     cs_genealogy *g = NULL;
-    gl_trace(NULL);
-    if (gl_read_header(&L.in, buf, len, part_bytes, &L.err) == 0 && (gl_trace("header, scan"), 1) &&
-        gl_read_rows(&L) == 0 && L.n > 0)
-        g = build(&L); /* n == 0: every row had an error */
+    int rows = 0;
+    /* first with ids looked up by number if they all have one (numid.h); if one has not, again
+     * with the hash tables: both ways give the same result */
+    for (int table_only = 0; table_only < 2; table_only++) {
+        memset(&L, 0, sizeof L);
+        L.name = name;
+        L.table_only = table_only;
+        gl_trace(NULL);
+        if (gl_read_header(&L.in, buf, len, part_bytes, &L.err)) break;
+        gl_trace("header, scan");
+        if ((rows = gl_read_rows(&L)) != GL_AGAIN) break;
+        gl_err_free(&L.err); /* nothing is reported from an attempt given up */
+        loader_free(&L);
+    }
+    if (rows == 0 && L.n > 0) g = build(&L); /* n == 0: every row had an error */
     if (g && !L.err.total && L.in.placement)
         gl_read_placement(g, buf, len, &L.err); /* reports a lack of memory itself */
     if (g && !(g->name = strdup(name))) oom(&L);

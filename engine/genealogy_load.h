@@ -9,6 +9,7 @@
 
 #include "genealogy_int.h"
 #include "idtab.h"
+#include "numid.h"
 
 #define PEND(p) (-2 - (int32_t)(p)) /* sponsor of a first row: an id with no row yet */
 #define AHEAD 16 /* loops that read at random prefetch this many iterations ahead */
@@ -72,6 +73,19 @@ typedef struct {
     size_t npend, pend_cap;
 } half;
 
+/* Ids looked up by their number (numid.h), when every id of the file has the first id's shape.
+ * entry[number - lo] plays a hash slot's part: 0 while the id is unknown, its first row's slot
+ * plus one once it has a row, else NUM_PEND | its pending number (a slot's a and b, in one word:
+ * b is not needed once a is set). */
+#define NUM_PEND UINT32_C(0x80000000)
+typedef struct {
+    int on;            /* in use for this attempt */
+    cs_numid shape;
+    uint64_t lo, size; /* numbers lo .. lo + size - 1 have an entry */
+    uint32_t *entry;
+    int miss;          /* atomic: a string with no entry was met; the load starts again with the table */
+} gl_numbered;
+
 typedef struct {
     const char *name;
     gl_errlist err;
@@ -80,6 +94,8 @@ typedef struct {
     int structural; /* some record could not be read, so the tree checks would mislead */
 
     half h[2];      /* stage 2: the ids, in two halves */
+    int table_only; /* this attempt looks every id up in the halves' tables */
+    gl_numbered num;
     void *id_block; /* the block the two halves' tables were cut from */
     size_t id_block_size;
     uint32_t *spref; /* slot -> the row's sponsor (stage 2) */
@@ -218,8 +234,10 @@ static inline const char *gl_show_label(const cs_strtab *t, int64_t i, char out[
 }
 
 /* Stage 2 (genealogy_resolve.c): reads the rows and resolves their ids, numbers the members and
- * checks their other rows.  Returns -1 when nothing more can be checked. */
+ * checks their other rows.  Returns -1 when nothing more can be checked, GL_AGAIN when its ids
+ * were looked up by number and one id or sponsor has none (then load again, with table_only). */
 int gl_read_rows(loader *L);
+#define GL_AGAIN (-2) /* gl_read_rows: an id had no number; load again with table_only set */
 /* After stage 2: the id tables' memory becomes the scratch block of the later stages. */
 int gl_take_scratch(loader *L);
 

@@ -30,7 +30,14 @@
  * rows with an id): m[slot] holds the member record, spref[slot] the row's sponsor as a slot or a
  * pending id.  finish_resolve then numbers the members, checks the rows that are not their
  * member's first, and turns sponsors into ranks.  The result does not depend on the number of
- * threads: with one, the same thread resolves both halves, one after the other. */
+ * threads: with one, the same thread resolves both halves, one after the other.
+ *
+ * When every id of the file has the shape of its first id (numid.h), an id is looked up by its
+ * number in one array shared by the halves (an id and its mentions are in one half, so no entry
+ * is written by both): the array of a dense numbering is a tenth of the tables' size, and its
+ * lookups cost less cpu on large files (docs/performance.md, "Session 8").  A string of another
+ * shape, or out of the array's range, ends the attempt (GL_AGAIN), and the load starts again with
+ * the tables: both ways give the same result, which tests/unit/test_genealogy_ids.c checks. */
 
 #define SP_NONE UINT32_MAX            /* spref: no sponsor */
 #define SP_PEND UINT32_C(0x80000000)  /* spref: SP_PEND | pending number << 1 | half */
@@ -96,22 +103,18 @@ static int keep_big(half *H, const gl_row *w, uint32_t slot)
 
 static int owns(uint64_t hash, int hb) { return (int)(hash & 1) == hb; }
 
-/* The id of row w (in slot `slot`), in half hb: a new member at its first row; a later row is
- * kept for finish_resolve. */
-static int resolve_id(loader *L, half *H, const gl_row *w, uint32_t slot, const uint32_t *label_map,
-                      const uint32_t *join_map)
+/* Row w (in slot `slot`), whose id had first row `first` (GL_NONE: none before this one, which is
+ * then the member's first) and pending number `pend` (GL_NONE: none): a new member at its first
+ * row; a later row is kept for finish_resolve. */
+static int record_row(loader *L, half *H, const gl_row *w, uint32_t slot, uint32_t first, uint32_t pend,
+                      const uint32_t *label_map, const uint32_t *join_map)
 {
-    int added;
-    if (cs_idtab_reserve(&H->ids, 1)) return -1;
-    cs_idslot *s = cs_idtab_get(&H->ids, w->id, w->idlen, w->hid, &added);
-    if (added) s->a = s->b = GL_NONE;
     int32_t join = w->join >= 0 ? (int32_t)join_map[w->join] : -1;
     uint32_t label = w->label >= 0 ? label_map[w->label] : 0;
     uint32_t keep = !(w->flags & (ROW_BAD_VOLUME | ROW_NO_PERIOD));
     if (!w->sp) L->spref[slot] = SP_NONE;
-    if (s->a == GL_NONE) {
-        s->a = slot;
-        if (s->b != GL_NONE) H->pend_first[s->b] = slot;
+    if (first == GL_NONE) {
+        if (pend != GL_NONE) H->pend_first[pend] = slot;
         H->nfirst++;
         H->id_bytes += w->idlen + 1;
         int small = fits(w->pv) && fits(w->bv) && fits(w->retail);
@@ -124,10 +127,23 @@ static int resolve_id(loader *L, half *H, const gl_row *w, uint32_t slot, const 
         return 0;
     }
     if (cs_xgrow((void **)&H->dup, &H->dup_cap, H->ndup + 1, sizeof *H->dup)) return -1;
-    H->dup[H->ndup++] = (dup_row){.slot = slot, .first = s->a, .line = w->line, .join = join, .label = label,
+    H->dup[H->ndup++] = (dup_row){.slot = slot, .first = first, .line = w->line, .join = join, .label = label,
                                   .keep = keep, .pv = w->pv, .bv = w->bv,
                                   .retail = w->retail};
     return 0;
+}
+
+/* The id of row w (in slot `slot`), looked up in half H's table. */
+static int resolve_id(loader *L, half *H, const gl_row *w, uint32_t slot, const uint32_t *label_map,
+                      const uint32_t *join_map)
+{
+    int added;
+    if (cs_idtab_reserve(&H->ids, 1)) return -1;
+    cs_idslot *s = cs_idtab_get(&H->ids, w->id, w->idlen, w->hid, &added);
+    if (added) s->a = s->b = GL_NONE;
+    uint32_t first = s->a;
+    if (first == GL_NONE) s->a = slot;
+    return record_row(L, H, w, slot, first, s->b, label_map, join_map);
 }
 
 /* The sponsor of row w (in slot `slot`), in half hb: the slot of the sponsor's first row if it
@@ -148,6 +164,47 @@ static int resolve_sp(loader *L, half *H, int hb, const gl_row *w, uint32_t slot
     return 0;
 }
 
+/* ---- the same with ids looked up by number (numid.h) ---- */
+
+#define NUM_MISS (-2) /* resolve_*: a string with no entry; the load starts again with the table */
+
+/* The entry of s[0 .. len), or NULL if it has none. */
+static uint32_t *num_entry(const gl_numbered *N, const char *s, uint32_t len)
+{
+    uint64_t v;
+    if (cs_numid_number(&N->shape, s, len, &v) || v - N->lo >= N->size) return NULL;
+    return &N->entry[v - N->lo];
+}
+
+static void num_prefetch(const gl_numbered *N, const char *s, uint32_t len)
+{
+    uint64_t v;
+    if (!cs_numid_number(&N->shape, s, len, &v) && v - N->lo < N->size) __builtin_prefetch(&N->entry[v - N->lo]);
+}
+
+static int resolve_id_num(loader *L, half *H, const gl_row *w, uint32_t slot, const uint32_t *label_map,
+                          const uint32_t *join_map)
+{
+    uint32_t *e = num_entry(&L->num, w->id, w->idlen);
+    if (!e) return NUM_MISS;
+    uint32_t first = *e && !(*e & NUM_PEND) ? *e - 1 : GL_NONE, pend = *e & NUM_PEND ? *e & ~NUM_PEND : GL_NONE;
+    if (first == GL_NONE) *e = slot + 1; /* rows_all < 2^31: never NUM_PEND */
+    return record_row(L, H, w, slot, first, pend, label_map, join_map);
+}
+
+static int resolve_sp_num(loader *L, half *H, int hb, const gl_row *w, uint32_t slot)
+{
+    uint32_t *e = num_entry(&L->num, w->sp, w->splen);
+    if (!e) return NUM_MISS;
+    if (!*e) {
+        int64_t p = new_pending(H, w);
+        if (p < 0) return -1;
+        *e = NUM_PEND | (uint32_t)p;
+    }
+    L->spref[slot] = *e & NUM_PEND ? SP_PEND | (*e & ~NUM_PEND) << 1 | (uint32_t)hb : *e - 1;
+    return 0;
+}
+
 /* Resolves half hb of the rows of part i, parsed into `row`: first the ids of the half, in file
  * order, then the sponsors of the half.  The rows of each are listed first, without branches: a
  * test of the hash bit per row would be mispredicted half of the time. */
@@ -163,17 +220,36 @@ static int resolve_part(loader *L, size_t i, int hb, const gl_row *row, const ui
         ni += owns(row[k].hid, hb);
         ns += row[k].sp != NULL && owns(row[k].hsp, hb);
     }
-    for (size_t k = 0; k < ni && k < LOOKAHEAD; k++) cs_idtab_prefetch(&H->ids, row[li[k]].hid);
-    for (size_t k = 0; k < ni; k++) {
-        if (k + LOOKAHEAD < ni) cs_idtab_prefetch(&H->ids, row[li[k + LOOKAHEAD]].hid);
-        if (resolve_id(L, H, &row[li[k]], slot0 + li[k], label_map, join_map)) return -1;
-    }
-    H->part_first[i] = (uint32_t)(H->nfirst - first0);
-    H->part_bytes[i] = H->id_bytes - bytes0;
-    for (size_t k = 0; k < ns && k < LOOKAHEAD; k++) cs_idtab_prefetch(&H->ids, row[ls[k]].hsp);
-    for (size_t k = 0; k < ns; k++) {
-        if (k + LOOKAHEAD < ns) cs_idtab_prefetch(&H->ids, row[ls[k + LOOKAHEAD]].hsp);
-        if (resolve_sp(L, H, hb, &row[ls[k]], slot0 + ls[k])) return -1;
+    int r = 0;
+    if (L->num.on) { /* by number: the same steps, with an array entry for a hash slot */
+        const gl_numbered *N = &L->num;
+        for (size_t k = 0; k < ni && k < LOOKAHEAD; k++) num_prefetch(N, row[li[k]].id, row[li[k]].idlen);
+        for (size_t k = 0; k < ni && !r; k++) {
+            if (k + LOOKAHEAD < ni) num_prefetch(N, row[li[k + LOOKAHEAD]].id, row[li[k + LOOKAHEAD]].idlen);
+            r = resolve_id_num(L, H, &row[li[k]], slot0 + li[k], label_map, join_map);
+        }
+        H->part_first[i] = (uint32_t)(H->nfirst - first0);
+        H->part_bytes[i] = H->id_bytes - bytes0;
+        for (size_t k = 0; k < ns && k < LOOKAHEAD; k++) num_prefetch(N, row[ls[k]].sp, row[ls[k]].splen);
+        for (size_t k = 0; k < ns && !r; k++) {
+            if (k + LOOKAHEAD < ns) num_prefetch(N, row[ls[k + LOOKAHEAD]].sp, row[ls[k + LOOKAHEAD]].splen);
+            r = resolve_sp_num(L, H, hb, &row[ls[k]], slot0 + ls[k]);
+        }
+        if (r == NUM_MISS) __atomic_store_n(&L->num.miss, 1, __ATOMIC_RELEASE);
+        if (r) return -1;
+    } else {
+        for (size_t k = 0; k < ni && k < LOOKAHEAD; k++) cs_idtab_prefetch(&H->ids, row[li[k]].hid);
+        for (size_t k = 0; k < ni; k++) {
+            if (k + LOOKAHEAD < ni) cs_idtab_prefetch(&H->ids, row[li[k + LOOKAHEAD]].hid);
+            if (resolve_id(L, H, &row[li[k]], slot0 + li[k], label_map, join_map)) return -1;
+        }
+        H->part_first[i] = (uint32_t)(H->nfirst - first0);
+        H->part_bytes[i] = H->id_bytes - bytes0;
+        for (size_t k = 0; k < ns && k < LOOKAHEAD; k++) cs_idtab_prefetch(&H->ids, row[ls[k]].hsp);
+        for (size_t k = 0; k < ns; k++) {
+            if (k + LOOKAHEAD < ns) cs_idtab_prefetch(&H->ids, row[ls[k + LOOKAHEAD]].hsp);
+            if (resolve_sp(L, H, hb, &row[ls[k]], slot0 + ls[k])) return -1;
+        }
     }
 #ifdef __SSE2__
     _mm_sfence(); /* the records' streaming stores, before another thread reads them */
@@ -199,6 +275,24 @@ typedef struct {
     int failed;        /* atomic */
 } pipeline;
 
+/* Looks ids up by number if the first id of the file has a shape (numid.h), in an array that
+ * covers the numbers within rows_all of it and twice that above: a dense numbering fits, whether
+ * the file starts with its lowest number or not.  Only the pages that numbers fall in are ever
+ * touched.  Made with part 0's maps, before either resolver starts. */
+static void num_setup(loader *L, const gl_row *row, size_t nrows)
+{
+    gl_numbered *N = &L->num;
+    uint64_t v;
+    if (L->table_only || !nrows || cs_numid_shape(&N->shape, row[0].id, row[0].idlen) ||
+        cs_numid_number(&N->shape, row[0].id, row[0].idlen, &v))
+        return;
+    uint64_t r = (uint64_t)L->in.rows_all + 64;
+    N->lo = v > r ? v - r : 0;
+    N->size = v - N->lo + 2 * r;
+    N->entry = N->size <= SIZE_MAX / sizeof *N->entry ? cs_big_zalloc((size_t)N->size, sizeof *N->entry) : NULL;
+    N->on = N->entry != NULL; /* else the tables: the same result */
+}
+
 /* The label and join maps of part i, made by the first resolver to get there.  Parts get theirs
  * in file order, since a resolver asks for part i + 1's only after it is done with part i. */
 static const uint32_t *part_map(pipeline *P, size_t i)
@@ -210,6 +304,7 @@ static const uint32_t *part_map(pipeline *P, size_t i)
         uint32_t *m = malloc((q->labels.n + q->joins.n + 1) * sizeof *m);
         int ok = m && !merge_labels(L, &q->labels, q->label_line, &L->periods, m) &&
                  !merge_labels(L, &q->joins, NULL, &L->joins, m + q->labels.n);
+        if (i == 0) num_setup(L, P->buf[0], q->nrows);
         P->map[i] = m;
         __atomic_store_n(&P->map_state[i], ok ? 2 : 3, __ATOMIC_RELEASE);
     }
@@ -457,7 +552,9 @@ static int finish_resolve(loader *L, size_t parts)
     return 0;
 }
 
-/* Reads the rows and resolves their ids.  Returns -1 when nothing more can be checked. */
+/* Reads the rows and resolves their ids.  Returns -1 when nothing more can be checked, GL_AGAIN
+ * when the ids were looked up by number and one of them (or a sponsor) has none: the caller then
+ * starts again with table_only set. */
 int gl_read_rows(loader *L)
 {
     gl_input *in = &L->in;
@@ -510,7 +607,10 @@ int gl_read_rows(loader *L)
     free(P.parsed);
     free(P.map);
     free(P.map_state);
-    gl_trace("parse, resolve");
+    gl_trace(L->num.on ? "parse, resolve (ids by number)" : "parse, resolve");
+    cs_xfree(L->num.entry);
+    L->num.entry = NULL;
+    if (__atomic_load_n(&L->num.miss, __ATOMIC_ACQUIRE)) return GL_AGAIN;
     if (!ok || finish_resolve(L, P.next[0])) goto oom;
     gl_trace("number, sponsors");
     if (!L->records) {

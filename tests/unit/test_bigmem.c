@@ -1,6 +1,6 @@
 /* bigmem: large blocks come back zeroed by cs_big_calloc (the large ones without a pass that writes
- * zeros: calloc maps them afresh), of the size asked for, and blocks of a huge page or more from
- * cs_big_malloc are aligned to one. */
+ * zeros: calloc maps them afresh) and by cs_big_zalloc, of the size asked for, and blocks of a huge
+ * page or more from cs_big_malloc are aligned to one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,11 +42,34 @@ static void test_calloc_zero(void **state)
     free(q);
 }
 
+static void test_zalloc_zero(void **state)
+{
+    (void)state;
+    /* cs_big_zalloc: zero too, whether small or large, even where a dirty block was just freed */
+    const size_t sizes[] = {1, 4096, ((size_t)2 << 20) - 1, ((size_t)20 << 20) + 3};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        unsigned char *dirty = malloc(sizes[k]);
+        assert_non_null(dirty);
+        memset(dirty, 0xCD, sizes[k]);
+        free(dirty);
+        unsigned char *p = cs_big_zalloc(sizes[k], 1);
+        assert_non_null(p);
+        assert_true(all_zero(p, sizes[k]));
+        memset(p, 0x5A, sizes[k]);
+        assert_int_equal(p[sizes[k] - 1], 0x5A);
+        free(p);
+    }
+    unsigned char *q = cs_big_zalloc(0, 4); /* an empty block is still a block */
+    assert_non_null(q);
+    free(q);
+}
+
 static void test_overflow(void **state)
 {
     (void)state;
     assert_null(cs_big_calloc(SIZE_MAX / 2, 4));
     assert_null(cs_big_malloc(SIZE_MAX / 2, 4));
+    assert_null(cs_big_zalloc(SIZE_MAX / 2, 4));
 }
 
 static void test_alignment(void **state)
@@ -62,6 +85,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_calloc_zero),
+        cmocka_unit_test(test_zalloc_zero),
         cmocka_unit_test(test_overflow),
         cmocka_unit_test(test_alignment),
     };
