@@ -441,6 +441,22 @@ static void test_zero(void **state)
     }
 }
 
+/* 13: numbers with no leading zeros, of every width (1..3000), bare and with a prefix, in shuffled
+ * rows; then with a member "M0123" (a leading zero: not of the shape) beside the member "M123",
+ * and a recruit of its own. */
+static void test_unpadded(void **state)
+{
+    (void)state;
+    for (int v = 0; v < 3; v++) {
+        desc D = {0};
+        uint64_t s = 13;
+        gen_forest(&D, 3000, v == 0 ? "%ld" : "M%ld", 1, 1, 0, 3, &s);
+        shuffle(&D, &s);
+        if (v == 2) add(&D, "M0123", "M1", 700), add(&D, "M5000", "M0123", 800); /* M1 is a root */
+        check_ok(&D, 31);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_sparse),          cmocka_unit_test(test_widths),
         cmocka_unit_test(test_other_width_sponsor), cmocka_unit_test(test_quoted_crlf),
         cmocka_unit_test(test_large),           cmocka_unit_test(test_zero),
+        cmocka_unit_test(test_unpadded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
