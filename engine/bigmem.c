@@ -23,6 +23,25 @@ void *cs_big_malloc(size_t n, size_t size)
     return p;
 }
 
+void *cs_big_zalloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) return NULL;
+    size_t bytes = n * size;
+    /* calloc maps a large block afresh, so it is zero already: writing zeros over it would cost as
+     * much again as the kernel's clearing.  The whole huge pages inside it are marked (a few MB at
+     * its ends may be small pages). */
+    char *p = calloc(bytes ? n : 1, bytes ? size : 1);
+    if (!p || bytes < HUGE_PAGE) return p;
+    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1),
+              e = ((uintptr_t)p + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
+#ifdef MADV_HUGEPAGE
+    if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    (void)a, (void)e;
+#endif
+    return p;
+}
+
 void *cs_big_calloc(size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size) return NULL;
@@ -32,18 +51,8 @@ void *cs_big_calloc(size_t n, size_t size)
         if (p) memset(p, 0, bytes);
         return p;
     }
-    /* calloc maps a block this large afresh, so it is zero already: writing zeros over it cost as
-     * much again as the kernel's clearing.  The whole huge pages inside it are marked (a few MB at
-     * its ends may be small pages). */
-    char *p = calloc(n, size);
+    char *p = cs_big_zalloc(n, size);
     if (!p) return NULL;
-    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1),
-              e = ((uintptr_t)p + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
-#ifdef MADV_HUGEPAGE
-    if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-    (void)e;
-#endif
 #ifdef MADV_POPULATE_WRITE
     /* the first touch of each page (the kernel clears it) is most of the cost: both cpus take it
      * now, a slice each, rather than whichever pass touches the memory first */
@@ -54,22 +63,6 @@ void *cs_big_calloc(size_t n, size_t size)
         uintptr_t from = lo + (uintptr_t)k * HUGE_PAGE, to = from + HUGE_PAGE < hi ? from + HUGE_PAGE : hi;
         madvise((void *)from, to - from, MADV_POPULATE_WRITE);
     }
-#endif
-    return p;
-}
-
-void *cs_big_zalloc(size_t n, size_t size)
-{
-    if (size && n > SIZE_MAX / size) return NULL;
-    size_t bytes = n * size;
-    char *p = calloc(bytes ? n : 1, bytes ? size : 1);
-    if (!p || bytes < HUGE_PAGE) return p;
-    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1),
-              e = ((uintptr_t)p + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
-#ifdef MADV_HUGEPAGE
-    if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-    (void)a, (void)e;
 #endif
     return p;
 }

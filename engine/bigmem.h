@@ -16,8 +16,9 @@ void *cs_big_malloc(size_t n, size_t size);
 /* Same, zeroed now (by both threads when it is large): the page faults are taken here, in
  * parallel, rather than by whichever pass touches the memory first. */
 void *cs_big_calloc(size_t n, size_t size);
-/* Same, zeroed, but each page is faulted in (and cleared by the kernel) only when first touched:
- * for a large array of which a part may be used. */
+/* Zeroed, on huge pages when large, but each page is faulted in (and cleared by the kernel) only
+ * when first touched: for a large array of which a part may be used.  cs_big_calloc is this, with
+ * the pages faulted in at once. */
 void *cs_big_zalloc(size_t n, size_t size);
 
 #endif

@@ -18,24 +18,28 @@ static int all_zero(const unsigned char *p, size_t n)
     return 1;
 }
 
+/* A block of `size` bytes from alloc is zero even where a block of the same size, full of
+ * non-zero bytes, was freed just before, and all of it is ours. */
+static void zeroed_after_dirty(void *(*alloc)(size_t, size_t), size_t size)
+{
+    unsigned char *dirty = malloc(size);
+    assert_non_null(dirty);
+    memset(dirty, 0xAB, size);
+    free(dirty);
+    unsigned char *p = alloc(size, 1);
+    assert_non_null(p);
+    assert_true(all_zero(p, size));
+    memset(p, 0x5A, size);
+    assert_int_equal(p[size - 1], 0x5A);
+    free(p);
+}
+
 static void test_calloc_zero(void **state)
 {
     (void)state;
     /* below and above the 8 MB where the large path starts, and sizes that are not whole pages */
     const size_t sizes[] = {1, 4096, ((size_t)8 << 20) - 1, (size_t)8 << 20, ((size_t)20 << 20) + 3};
-    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
-        /* a block of the same size freed just before, full of non-zero bytes, must not show through */
-        unsigned char *dirty = malloc(sizes[k]);
-        assert_non_null(dirty);
-        memset(dirty, 0xAB, sizes[k]);
-        free(dirty);
-        unsigned char *p = cs_big_calloc(sizes[k], 1);
-        assert_non_null(p);
-        assert_true(all_zero(p, sizes[k]));
-        memset(p, 0x5A, sizes[k]); /* all of it is ours */
-        assert_int_equal(p[sizes[k] - 1], 0x5A);
-        free(p);
-    }
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) zeroed_after_dirty(cs_big_calloc, sizes[k]);
     unsigned char *q = cs_big_calloc(3 << 20, 4); /* n and size both counted */
     assert_non_null(q);
     assert_true(all_zero(q, (size_t)12 << 20));
@@ -45,20 +49,9 @@ static void test_calloc_zero(void **state)
 static void test_zalloc_zero(void **state)
 {
     (void)state;
-    /* cs_big_zalloc: zero too, whether small or large, even where a dirty block was just freed */
+    /* cs_big_zalloc: zero too, small or large (huge pages from 2 MB) */
     const size_t sizes[] = {1, 4096, ((size_t)2 << 20) - 1, ((size_t)20 << 20) + 3};
-    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
-        unsigned char *dirty = malloc(sizes[k]);
-        assert_non_null(dirty);
-        memset(dirty, 0xCD, sizes[k]);
-        free(dirty);
-        unsigned char *p = cs_big_zalloc(sizes[k], 1);
-        assert_non_null(p);
-        assert_true(all_zero(p, sizes[k]));
-        memset(p, 0x5A, sizes[k]);
-        assert_int_equal(p[sizes[k] - 1], 0x5A);
-        free(p);
-    }
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) zeroed_after_dirty(cs_big_zalloc, sizes[k]);
     unsigned char *q = cs_big_zalloc(0, 4); /* an empty block is still a block */
     assert_non_null(q);
     free(q);
