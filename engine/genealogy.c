@@ -454,6 +454,7 @@ static cs_genealogy *build(loader *L)
     gl_trace("periods");
     rows_state S = {.fast = L->nlater == 0};
     cs_genealogy *g = calloc(1, sizeof *g);
+    if (g) g->ids_by_number = L->num.on;
     S.total = calloc(L->per.n, sizeof *S.total);
     S.overflow = calloc(L->per.n, 1);
     if (!g || !S.total || !S.overflow) goto fail;

@@ -39,6 +39,9 @@ typedef struct cs_genealogy {
     int32_t *pparent;     /* n: explicit placement parent's index, or -1 (automatic) */
     int8_t *pslot;        /* n: explicit slot (L = 0, R = 1, position k = k - 1), or -1 (automatic) */
     int has_placement, has_leg;
+    int ids_by_number;    /* how the load looked the ids up: 1 by their number (every id had the first
+                             one's shape: docs/performance.md), 0 in hash tables; nothing else in the
+                             store depends on it */
 } cs_genealogy;
 
 #define CS_GENEALOGY_MAX_SLOTS 64 /* highest position a `leg` value may name */

@@ -122,18 +122,23 @@ int main(int argc, char **argv)
             clock_gettime(CLOCK_MONOTONIC, &b);
             double s = (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
             if (!g) cs_diags_print(&d, stderr), s = -1;
-            if (write(fd[1], &s, sizeof s) != sizeof s) _exit(1);
+            int by_number = g && g->ids_by_number;
+            if (write(fd[1], &s, sizeof s) != sizeof s || write(fd[1], &by_number, sizeof by_number) != sizeof by_number)
+                _exit(1);
             _exit(0);
         }
         close(fd[1]);
-        if (read(fd[0], &t[r], sizeof t[r]) != sizeof t[r] || t[r] < 0) return fprintf(stderr, "load failed\n"), 1;
+        int by_number = 0;
+        if (read(fd[0], &t[r], sizeof t[r]) != sizeof t[r] || t[r] < 0 ||
+            read(fd[0], &by_number, sizeof by_number) != sizeof by_number)
+            return fprintf(stderr, "load failed\n"), 1;
         close(fd[0]);
         struct rusage ru;
         if (wait4(pid, NULL, 0, &ru) != pid) return perror("wait4"), 1;
         us[r] = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec;
         sy[r] = (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
-        printf("load %d: %.3f s (%.0f MB/s), cpu user %.2f s, system %.2f s, peak %ld MB\n", r + 1, t[r],
-               (double)sb.st_size / 1e6 / t[r], us[r], sy[r], ru.ru_maxrss / 1024);
+        printf("load %d: %.3f s (%.0f MB/s), cpu user %.2f s, system %.2f s, peak %ld MB, ids %s\n", r + 1, t[r],
+               (double)sb.st_size / 1e6 / t[r], us[r], sy[r], ru.ru_maxrss / 1024, by_number ? "by number" : "in tables");
     }
     double med = bench_median(t, reps), mu = bench_median(us, reps), msy = bench_median(sy, reps);
     printf("median %.3f s, %.0f MB/s (best %.0f MB/s) over %d loads of %.1f MB; median cpu user %.2f s, system %.2f s\n",

@@ -9,6 +9,10 @@
  * stripped; on failure the diagnostics are equal once "x'" in the messages of T' is read as "'"
  * (ids are quoted in messages).
  * Both texts are written from one description (rows below), so they differ only in the suffix.
+ * Each case that loads also says which way T's load must have taken (cs_genealogy.ids_by_number,
+ * worked out from the rule in numid.h: the first row's id sets the shape, and every id and sponsor
+ * must have it with a number within the array's range), so a loader that always fell back, or
+ * took numbers it should not, fails here and not only in a benchmark.  T' never has numbers.
  * Some cases also check members against the generator's own rows, so the test is not only
  * relative, and the failing ones check that the expected error is among the messages. */
 #include <setjmp.h>
@@ -159,8 +163,9 @@ static void same_store(const cs_genealogy *g, const cs_genealogy *gx)
 }
 
 /* Loads D with and without the suffix and compares.  want_ok: whether the loads must succeed;
- * want_msg: a text that one of the messages must contain, or NULL.  Returns T's store (or NULL). */
-static cs_genealogy *check_same(const desc *D, int want_ok, const char *want_msg)
+ * want_msg: a text that one of the messages must contain, or NULL; want_num: whether T's ids must
+ * have been looked up by number (when it loads).  Returns T's store (or NULL). */
+static cs_genealogy *check_same(const desc *D, int want_ok, const char *want_msg, int want_num)
 {
     cs_diags d, dx;
     cs_genealogy *g = load(D, "", &d), *gx = load(D, "x", &dx);
@@ -187,7 +192,11 @@ static cs_genealogy *check_same(const desc *D, int want_ok, const char *want_msg
     }
     if (!found) show(&d);
     assert_true(found);
-    if (g) same_store(g, gx);
+    if (g) {
+        same_store(g, gx);
+        assert_int_equal(g->ids_by_number, want_num);
+        assert_int_equal(gx->ids_by_number, 0);
+    }
     cs_genealogy_free(gx);
     cs_diags_free(&d), cs_diags_free(&dx);
     return g;
@@ -214,10 +223,11 @@ static void check_row(const cs_genealogy *g, const row *r, size_t p)
     assert_int_equal(g->pv[p * g->n + i], r->pv);
 }
 
-/* Loads D (which must load) and checks every `step`-th row directly; frees D. */
-static void check_ok(desc *D, size_t step)
+/* Loads D (which must load, its ids by number if want_num) and checks every `step`-th row
+ * directly; frees D. */
+static void check_ok(desc *D, size_t step, int want_num)
 {
-    cs_genealogy *g = check_same(D, 1, NULL);
+    cs_genealogy *g = check_same(D, 1, NULL, want_num);
     for (size_t k = 0; k < D->n; k += step) check_row(g, &D->r[k], D->periods ? (size_t)D->r[k].period - 1 : 0);
     cs_genealogy_free(g);
     free(D->r);
@@ -225,7 +235,7 @@ static void check_ok(desc *D, size_t step)
 
 static void check_fails(desc *D, const char *want_msg)
 {
-    assert_null(check_same(D, 0, want_msg));
+    assert_null(check_same(D, 0, want_msg, 0));
     free(D->r);
 }
 
@@ -243,7 +253,7 @@ static void test_dense(void **state)
     size_t pending = 0;
     for (size_t k = 0; k < D.n; k++) pending += D.r[k].sponsor[0] && pos[atoi(D.r[k].sponsor + 1) - 1000] > k;
     assert_true(pending > 100);
-    check_ok(&D, 97);
+    check_ok(&D, 97, 1);
 }
 
 /* 2: three periods, members with rows in some of them, join_period on some (in every row of the
@@ -267,7 +277,7 @@ static void test_periods(void **state)
     }
     free(F.r);
     shuffle(&D, &s);
-    check_ok(&D, 101); /* labels 1 2 3 are periods 0 1 2 */
+    check_ok(&D, 101, 1); /* labels 1 2 3 are periods 0 1 2 */
 
     /* join_period errors: a row before the join, and a join_period that differs between rows */
     desc E = {.periods = 1, .join = 1};
@@ -330,7 +340,7 @@ static void test_bare_digits(void **state)
     uint64_t s = 5;
     gen_forest(&D, 500, "%07ld", 1000001, 1, 0, 2, &s);
     shuffle(&D, &s);
-    check_ok(&D, 23);
+    check_ok(&D, 23, 1); /* no leading zero: digits of any width, none starting with 0 */
 }
 
 /* 6: every id of one shape but the last row's id, or the last row's sponsor: "Mabcdef". */
@@ -344,7 +354,7 @@ static void test_misfit_last(void **state)
         shuffle(&D, &s);
         if (v == 0) {
             add(&D, "Mabcdef", D.r[10].id, 4200);
-            check_ok(&D, 1);
+            check_ok(&D, 1, 0); /* started by number, then again with the tables */
         } else if (v == 1) {
             strcpy(D.r[D.n - 1].sponsor, "Mabcdef");
             check_fails(&D, "unknown sponsor 'Mabcdef'");
@@ -353,7 +363,7 @@ static void test_misfit_last(void **state)
             row t = D.r[0];
             D.r[0] = D.r[D.n - 1], D.r[D.n - 1] = t;
             strcpy(D.r[D.n - 1].sponsor, "Mabcdef");
-            check_ok(&D, 1);
+            check_ok(&D, 1, 0); /* the first id has no shape: the tables from the start */
         }
     }
 }
@@ -368,7 +378,7 @@ static void test_sparse(void **state)
     rename_member(&D, 0, "M000000");
     rename_member(&D, 99, "M999999");
     shuffle(&D, &s);
-    check_ok(&D, 1);
+    check_ok(&D, 1, 0); /* the array covers 164 numbers below the first id and 328 above: too few */
 }
 
 /* 8: M1, M01, M001, M0001 are four members (a chain, each row before its sponsor's), and a
@@ -381,7 +391,7 @@ static void test_widths(void **state)
         if (v) add(&D, "M0002", "M00001", 500);
         add(&D, "M0001", "M001", 400), add(&D, "M001", "M01", 300), add(&D, "M01", "M1", 200), add(&D, "M1", "", 100);
         if (v) check_fails(&D, "unknown sponsor 'M00001' of member 'M0002'");
-        else check_ok(&D, 1);
+        else check_ok(&D, 1, 0); /* M0001 sets 4 digits: M001 has another width */
     }
 }
 
@@ -396,7 +406,7 @@ static void test_other_width_sponsor(void **state)
         strcpy(D.r[30].sponsor, "M01");
         if (v) add(&D, "M01", "M0002", 100);
         shuffle(&D, &s);
-        if (v) check_ok(&D, 1);
+        if (v) check_ok(&D, 1, 0); /* M01 has 2 digits, the shape 4 */
         else check_fails(&D, "unknown sponsor 'M01'");
     }
 }
@@ -410,7 +420,7 @@ static void test_quoted_crlf(void **state)
     gen_forest(&D, 300, "M%06ld", 1000, 1, 0, 2, &s);
     shuffle(&D, &s);
     for (size_t k = 0; k < D.n; k++) D.r[k].quote = (unsigned)(rnd(&s) % 4);
-    check_ok(&D, 7);
+    check_ok(&D, 7, 1);
 }
 
 /* 11: 300,000 members M00000001.. in shuffled rows: about 8 MB, many parts for two threads. */
@@ -421,7 +431,7 @@ static void test_large(void **state)
     uint64_t s = 11;
     gen_forest(&D, 300000, "M%08ld", 1, 1, 0, 5, &s);
     shuffle(&D, &s);
-    check_ok(&D, 29999);
+    check_ok(&D, 29999, 1);
 }
 
 /* 12: M0..M9 and M10 (widths differ), a chain in which every sponsor's row comes later; the same
@@ -437,7 +447,7 @@ static void test_zero(void **state)
             if (i < 10) snprintf(sp, sizeof sp, v ? "%d" : "M%d", i + 1);
             add(&D, id, sp, 100 * i + 1);
         }
-        check_ok(&D, 1);
+        check_ok(&D, 1, 1); /* "0" is a number with no leading zero, so M0 sets no width */
     }
 }
 
@@ -453,7 +463,7 @@ static void test_unpadded(void **state)
         gen_forest(&D, 3000, v == 0 ? "%ld" : "M%ld", 1, 1, 0, 3, &s);
         shuffle(&D, &s);
         if (v == 2) add(&D, "M0123", "M1", 700), add(&D, "M5000", "M0123", 800); /* M1 is a root */
-        check_ok(&D, 31);
+        check_ok(&D, 31, v < 2); /* M0123 has a leading zero, which the shape of "M" 1..3000 has not */
     }
 }
 
