@@ -20,5 +20,8 @@ void *cs_big_calloc(size_t n, size_t size);
  * when first touched: for a large array of which a part may be used.  cs_big_calloc is this, with
  * the pages faulted in at once. */
 void *cs_big_zalloc(size_t n, size_t size);
+/* Has the pages of p[0 .. bytes) faulted in now, by both threads (a 2 MiB slice at a time), without
+ * changing what they hold: for an array that is about to be written all over. */
+void cs_big_populate(void *p, size_t bytes);
 
 #endif

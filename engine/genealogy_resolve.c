@@ -350,12 +350,6 @@ static void pipeline_run(pipeline *P)
         }
         if (i < np && i < low + P->nbuf) { /* the buffer of part i - nbuf is free */
             if (__atomic_compare_exchange_n(&P->next_parse, &i, i + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-                /* a member's first row is in the part's slots, so are its record and spref.  Not
-                 * with several periods: then most rows are not their member's first, and the
-                 * records of a part of later periods are never written, so they are left untouched */
-                const gl_part *q = &L->in.part[i];
-                if (L->in.labels <= 1) gl_populate(L->m + q->slot0, (q->newlines + 1) * sizeof *L->m);
-                gl_populate(L->spref + q->slot0, (q->newlines + 1) * sizeof *L->spref);
                 gl_parse_part(&L->in, i, P->buf[i % P->nbuf]);
                 __atomic_store_n(&P->parsed[i], 1, __ATOMIC_RELEASE);
             }
@@ -585,6 +579,15 @@ int gl_read_rows(loader *L)
     P.map = calloc(in->nparts + 1, sizeof *P.map);
     P.map_state = calloc(in->nparts + 1, sizeof *P.map_state);
     int ok = L->m && L->spref && (L->label || in->col[COL_PERIOD] < 0) && P.buf && P.parsed && P.map && P.map_state;
+    /* every row's spref is written, and with one period every row's record: their pages are faulted
+     * in now, by both cpus.  Faulting each part's slice in as it was parsed took 0.3-0.6 s more
+     * system time a load (docs/performance.md, "Session 9").  With several periods most rows are
+     * not their member's first, and the records of later periods' parts are never written, so the
+     * records are left to be faulted in as written. */
+    if (ok) {
+        if (in->labels <= 1) cs_big_populate(L->m, in->rows_all * sizeof *L->m);
+        cs_big_populate(L->spref, in->rows_all * sizeof *L->spref);
+    }
     for (int hb = 0; hb < 2; hb++) {
         half *H = &L->h[hb];
         H->list = cs_xmalloc_n(2 * in->rows_max, sizeof *H->list);
