@@ -176,25 +176,30 @@ static uint32_t *num_entry(const gl_numbered *N, const char *s, uint32_t len)
     return &N->entry[v - N->lo];
 }
 
-static void num_prefetch(const gl_numbered *N, const char *s, uint32_t len)
+/* num_entry, prefetched: the loops look each entry up once, LOOKAHEAD rows before its use, and
+ * keep it in a ring of NUM_RING until then */
+#define NUM_RING 32
+_Static_assert(LOOKAHEAD < NUM_RING, "the ring holds the entries of a lookahead");
+static uint32_t *num_fetch(const gl_numbered *N, const char *s, uint32_t len)
 {
-    const uint32_t *e = num_entry(N, s, len);
+    uint32_t *e = num_entry(N, s, len);
     if (e) __builtin_prefetch(e);
+    return e;
 }
 
-static int resolve_id_num(loader *L, half *H, const gl_row *w, uint32_t slot, const uint32_t *label_map,
+/* The id of row w (in slot `slot`), whose entry is e (NULL: none). */
+static int resolve_id_num(loader *L, half *H, const gl_row *w, uint32_t slot, uint32_t *e, const uint32_t *label_map,
                           const uint32_t *join_map)
 {
-    uint32_t *e = num_entry(&L->num, w->id, w->idlen);
     if (!e) return NUM_MISS;
     uint32_t first = *e && !(*e & NUM_PEND) ? *e - 1 : GL_NONE, pend = *e & NUM_PEND ? *e & ~NUM_PEND : GL_NONE;
     if (first == GL_NONE) *e = slot + 1; /* rows_all < 2^31: never NUM_PEND */
     return record_row(L, H, w, slot, first, pend, label_map, join_map);
 }
 
-static int resolve_sp_num(loader *L, half *H, int hb, const gl_row *w, uint32_t slot)
+/* The sponsor of row w (in slot `slot`), whose entry is e (NULL: none). */
+static int resolve_sp_num(loader *L, half *H, int hb, const gl_row *w, uint32_t slot, uint32_t *e)
 {
-    uint32_t *e = num_entry(&L->num, w->sp, w->splen);
     if (!e) return NUM_MISS;
     if (!*e) {
         int64_t p = new_pending(H, w);
@@ -225,17 +230,20 @@ static int resolve_part(loader *L, size_t i, int hb, const gl_row *row, const ui
     int r = 0;
     if (L->num.on) {
         const gl_numbered *N = &L->num;
-        for (size_t k = 0; k < ni && k < LOOKAHEAD; k++) num_prefetch(N, row[li[k]].id, row[li[k]].idlen);
+        uint32_t *ring[NUM_RING];
+        for (size_t k = 0; k < ni && k < LOOKAHEAD; k++) ring[k] = num_fetch(N, row[li[k]].id, row[li[k]].idlen);
         for (size_t k = 0; k < ni && !r; k++) {
-            if (k + LOOKAHEAD < ni) num_prefetch(N, row[li[k + LOOKAHEAD]].id, row[li[k + LOOKAHEAD]].idlen);
-            r = resolve_id_num(L, H, &row[li[k]], slot0 + li[k], label_map, join_map);
+            size_t a = k + LOOKAHEAD;
+            if (a < ni) ring[a % NUM_RING] = num_fetch(N, row[li[a]].id, row[li[a]].idlen);
+            r = resolve_id_num(L, H, &row[li[k]], slot0 + li[k], ring[k % NUM_RING], label_map, join_map);
         }
         H->part_first[i] = (uint32_t)(H->nfirst - first0);
         H->part_bytes[i] = H->id_bytes - bytes0;
-        for (size_t k = 0; k < ns && k < LOOKAHEAD; k++) num_prefetch(N, row[ls[k]].sp, row[ls[k]].splen);
+        for (size_t k = 0; k < ns && k < LOOKAHEAD; k++) ring[k] = num_fetch(N, row[ls[k]].sp, row[ls[k]].splen);
         for (size_t k = 0; k < ns && !r; k++) {
-            if (k + LOOKAHEAD < ns) num_prefetch(N, row[ls[k + LOOKAHEAD]].sp, row[ls[k + LOOKAHEAD]].splen);
-            r = resolve_sp_num(L, H, hb, &row[ls[k]], slot0 + ls[k]);
+            size_t a = k + LOOKAHEAD;
+            if (a < ns) ring[a % NUM_RING] = num_fetch(N, row[ls[a]].sp, row[ls[a]].splen);
+            r = resolve_sp_num(L, H, hb, &row[ls[k]], slot0 + ls[k], ring[k % NUM_RING]);
         }
         if (r == NUM_MISS) __atomic_store_n(&L->num.miss, 1, __ATOMIC_RELEASE);
         if (r) return -1;
