@@ -363,7 +363,8 @@ static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
             gl_volumes(L, rank, v);
             r++;
         } else {
-            v[0] = x->pv, v[1] = x->bv, v[2] = x->retail;
+            if (x->pv == VOL_BIG) gl_big_volumes(L, x->slot, v);
+            else v[0] = x->pv, v[1] = x->bv, v[2] = x->retail;
             x = gl_next_dup(L, next);
         }
         if (line_at[c] != GL_NONE) {

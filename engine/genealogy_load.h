@@ -31,8 +31,8 @@ typedef struct {
             * docs/performance.md); the sponsor, the first row's slot and period label are kept
             * beside it, and volumes of $42,949,672.95 or more aside (gl_volumes) */
 
-/* A first row with a volume that does not fit a member record's 32 bits (a volume is at most
- * 10^18 cents): kept in its half's list, in slot order. */
+/* A row with a volume that does not fit the 32 bits of its member record or dup_row (a volume is
+ * at most 10^18 cents): kept in its half's list, in slot order. */
 #define VOL_BIG UINT32_MAX
 typedef struct {
     uint32_t slot;
@@ -50,9 +50,13 @@ typedef struct {
     uint32_t slot, first; /* of this row; of the member's first row */
     uint32_t line;
     int32_t join;
-    uint32_t label, keep;
-    int64_t pv, bv, retail;
-} dup_row; /* 48 bytes; its sponsor is in spref, by slot */
+    uint32_t label : 31;
+    uint32_t keep : 1;
+    uint32_t pv, bv, retail; /* in cents; pv == VOL_BIG: not all three fit (big_row) */
+} dup_row; /* 32 bytes, one per row of a later period: a file with 12 periods has 11 for each member,
+            * the largest block of its load (it was 48 bytes, with the volumes in 64 bits); its
+            * sponsor is in spref, by slot */
+_Static_assert(sizeof(dup_row) == 32, "a dup_row is 32 bytes");
 
 /* The ids of one half (stage 2). */
 typedef struct {
@@ -199,7 +203,7 @@ static inline const dup_row *gl_next_dup(const loader *L, size_t at[2])
 /* The slot of a member's first row (the same number as its rank when every row is its member's first). */
 static inline uint32_t gl_first_slot(const loader *L, uint32_t rank) { return L->slot_of ? L->slot_of[rank] : rank; }
 
-/* The volumes of the first row in `slot`, whose record holds VOL_BIG. */
+/* The volumes of the row in `slot`, whose member record or dup_row holds VOL_BIG. */
 void gl_big_volumes(const loader *L, uint32_t slot, int64_t v[3]);
 /* The first row's volumes of member `rank`: v[0] pv, v[1] bv, v[2] retail. */
 static inline void gl_volumes(const loader *L, uint32_t rank, int64_t v[3])

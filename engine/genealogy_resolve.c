@@ -93,7 +93,7 @@ static int64_t new_pending(half *H, const gl_row *w)
 
 static int fits(int64_t v) { return v >= 0 && v < VOL_BIG; }
 
-/* The volumes of a first row that do not fit in its member record. */
+/* The volumes of a row that do not fit in its member record or dup_row. */
 static int keep_big(half *H, const gl_row *w, uint32_t slot)
 {
     if (cs_grow((void **)&H->big, &H->big_cap, H->nbig + 1, sizeof *H->big)) return -1;
@@ -112,13 +112,13 @@ static int record_row(loader *L, half *H, const gl_row *w, uint32_t slot, uint32
     int32_t join = w->join >= 0 ? (int32_t)join_map[w->join] : -1;
     uint32_t label = w->label >= 0 ? label_map[w->label] : 0;
     uint32_t keep = !(w->flags & (ROW_BAD_VOLUME | ROW_NO_PERIOD));
+    int small = fits(w->pv) && fits(w->bv) && fits(w->retail);
     if (!w->sp) L->spref[slot] = SP_NONE;
+    if (!small && keep_big(H, w, slot)) return -1;
     if (first == GL_NONE) {
         if (pend != GL_NONE) H->pend_first[pend] = slot;
         H->nfirst++;
         H->id_bytes += w->idlen + 1;
-        int small = fits(w->pv) && fits(w->bv) && fits(w->retail);
-        if (!small && keep_big(H, w, slot)) return -1;
         member m = {.id.p = w->id, .pv = small ? (uint32_t)w->pv : VOL_BIG, .bv = (uint32_t)w->bv,
                     .retail = (uint32_t)w->retail, .line = w->line, .join = join >= 0 ? join : JOIN_NONE(INT32_MAX),
                     .idlen = w->idlen, .kept = keep};
@@ -128,8 +128,8 @@ static int record_row(loader *L, half *H, const gl_row *w, uint32_t slot, uint32
     }
     if (cs_xgrow((void **)&H->dup, &H->dup_cap, H->ndup + 1, sizeof *H->dup)) return -1;
     H->dup[H->ndup++] = (dup_row){.slot = slot, .first = first, .line = w->line, .join = join, .label = label,
-                                  .keep = keep, .pv = w->pv, .bv = w->bv,
-                                  .retail = w->retail};
+                                  .keep = keep, .pv = small ? (uint32_t)w->pv : VOL_BIG, .bv = (uint32_t)w->bv,
+                                  .retail = (uint32_t)w->retail};
     return 0;
 }
 
