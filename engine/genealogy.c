@@ -339,8 +339,41 @@ static void check_first_rows(loader *L, rows_state *S)
     }
 }
 
+/* The values of every kept row into the store, once check_all_rows has found no error: then each
+ * cell is written by one row, so the rows can be taken in any order, by both threads.  The writes
+ * fall at random (breadth-first positions) and were a third of a file with periods' stage "rows"
+ * when the checks made them one at a time (docs/performance.md, "Session 10"). */
+static void store_rows(const loader *L, cs_genealogy *g)
+{
+    const long n = (long)L->n;
+#pragma omp parallel if (n >= 100000)
+    {
+#pragma omp for schedule(static) nowait
+        for (long r = 0; r < n; r++) {
+            if (!L->m[r].kept) continue;
+            int64_t v[3];
+            gl_volumes(L, (uint32_t)r, v);
+            size_t at = first_period(L, (uint32_t)r) * (size_t)n + L->pos[r];
+            g->pv[at] = v[0], g->bv[at] = v[1], g->retail[at] = v[2];
+        }
+        for (int hb = 0; hb < 2; hb++) {
+            const half *H = &L->h[hb];
+#pragma omp for schedule(static) nowait
+            for (long k = 0; k < (long)H->ndup; k++) {
+                const dup_row *x = &H->dup[k];
+                if (!x->keep) continue;
+                int64_t v[3];
+                if (x->pv == VOL_BIG) gl_big_volumes(L, x->slot, v);
+                else v[0] = x->pv, v[1] = x->bv, v[2] = x->retail;
+                size_t at = period_of(L, x->label) * (size_t)n + L->pos[gl_rank_of(L, x->first)];
+                g->pv[at] = v[0], g->bv[at] = v[1], g->retail[at] = v[2];
+            }
+        }
+    }
+}
+
 /* Every kept row in file order (first rows and later ones), finding rows repeated in a period;
- * with `g` (no error so far), puts the values into the store. */
+ * with `g` (no error so far), puts the values into the store if no row has an error. */
 static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
 {
     size_t n = L->n, cells = n * L->per.n; /* the caller checked n * nperiods */
@@ -374,13 +407,10 @@ static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
             continue;
         }
         line_at[c] = line;
-        if (check_row(L, S, rank, line, p, v[1]) || !g) continue;
-        size_t at = p * n + L->pos[rank];
-        g->pv[at] = v[0];
-        g->bv[at] = v[1];
-        g->retail[at] = v[2];
+        check_row(L, S, rank, line, p, v[1]);
     }
     cs_xfree(line_at);
+    if (g && !L->err.total) store_rows(L, g);
     return 0;
 }
 
