@@ -363,8 +363,7 @@ static void store_rows(const loader *L, cs_genealogy *g)
                 const dup_row *x = &H->dup[k];
                 if (!x->keep) continue;
                 int64_t v[3];
-                if (x->pv == VOL_BIG) gl_big_volumes(L, x->slot, v);
-                else v[0] = x->pv, v[1] = x->bv, v[2] = x->retail;
+                gl_dup_volumes(L, x, v);
                 size_t at = period_of(L, x->label) * (size_t)n + L->pos[gl_rank_of(L, x->first)];
                 g->pv[at] = v[0], g->bv[at] = v[1], g->retail[at] = v[2];
             }
@@ -396,8 +395,7 @@ static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
             gl_volumes(L, rank, v);
             r++;
         } else {
-            if (x->pv == VOL_BIG) gl_big_volumes(L, x->slot, v);
-            else v[0] = x->pv, v[1] = x->bv, v[2] = x->retail;
+            gl_dup_volumes(L, x, v);
             x = gl_next_dup(L, next);
         }
         if (line_at[c] != GL_NONE) {

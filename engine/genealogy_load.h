@@ -216,6 +216,16 @@ static inline void gl_volumes(const loader *L, uint32_t rank, int64_t v[3])
     v[0] = m->pv, v[1] = m->bv, v[2] = m->retail;
 }
 
+/* The volumes of a row that is not its member's first, as gl_volumes. */
+static inline void gl_dup_volumes(const loader *L, const dup_row *x, int64_t v[3])
+{
+    if (x->pv == VOL_BIG) {
+        gl_big_volumes(L, x->slot, v);
+        return;
+    }
+    v[0] = x->pv, v[1] = x->bv, v[2] = x->retail;
+}
+
 /* The period label of a member's first row. */
 static inline uint32_t gl_label(const loader *L, uint32_t rank) { return L->label ? L->label[rank] : 0; }
 
