@@ -56,9 +56,19 @@ void *cs_big_calloc(size_t n, size_t size)
     return p;
 }
 
-void cs_big_populate(void *p, size_t bytes)
+void cs_big_populate_here(void *p, size_t bytes)
 {
 #ifdef MADV_POPULATE_WRITE
+    if (!p || !bytes) return;
+    uintptr_t lo = (uintptr_t)p & ~(uintptr_t)4095, hi = ((uintptr_t)p + bytes + 4095) & ~(uintptr_t)4095;
+    madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#else
+    (void)p, (void)bytes;
+#endif
+}
+
+void cs_big_populate(void *p, size_t bytes)
+{
     /* the first touch of each page (the kernel clears it) is most of the cost: both cpus take it
      * now, a slice each, rather than whichever pass touches the memory first */
     if (!p || !bytes) return;
@@ -67,9 +77,6 @@ void cs_big_populate(void *p, size_t bytes)
 #pragma omp parallel for schedule(static) if (parts > 1)
     for (long k = 0; k < parts; k++) {
         uintptr_t from = lo + (uintptr_t)k * HUGE_PAGE, to = from + HUGE_PAGE < hi ? from + HUGE_PAGE : hi;
-        madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+        cs_big_populate_here((void *)from, to - from);
     }
-#else
-    (void)p, (void)bytes;
-#endif
 }

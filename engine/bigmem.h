@@ -23,5 +23,8 @@ void *cs_big_zalloc(size_t n, size_t size);
 /* Has the pages of p[0 .. bytes) faulted in now, by both threads (a 2 MiB slice at a time), without
  * changing what they hold: for an array that is about to be written all over. */
 void cs_big_populate(void *p, size_t bytes);
+/* The same by the calling thread alone: for a thread that takes the page faults off another with
+ * more to do. */
+void cs_big_populate_here(void *p, size_t bytes);
 
 #endif

@@ -34,7 +34,7 @@
  * Errors are collected with their lines and passed to the caller sorted by line, so that the
  * messages read in file order whichever stage found them; neither the errors nor the result depend
  * on the number of threads or on how the input was cut into parts. */
-#define _DEFAULT_SOURCE /* MADV_POPULATE_WRITE */
+#define _DEFAULT_SOURCE /* MAP_POPULATE */
 #include "genealogy.h"
 
 #include <errno.h>
@@ -224,17 +224,17 @@ static void free_store(cs_genealogy *g)
 static void populate_store(const loader *L, cs_genealogy *g)
 {
     size_t n = g->n, cells = n * g->nperiods;
-    gl_populate(g->id_off, n * sizeof *g->id_off);
-    gl_populate(g->joined_in_file, n);
-    gl_populate(g->id_buf, L->id_base[L->id_parts]);
+    cs_big_populate_here(g->id_off, n * sizeof *g->id_off);
+    cs_big_populate_here(g->joined_in_file, n);
+    cs_big_populate_here(g->id_buf, L->id_base[L->id_parts]);
     if (g->vol_block) return; /* parent, file_order, line, join and the volumes: in memory touched before */
-    gl_populate(g->parent, n * sizeof *g->parent);
-    gl_populate(g->file_order, n * sizeof *g->file_order);
-    gl_populate(g->line, n * sizeof *g->line);
-    gl_populate(g->join, n * sizeof *g->join);
-    gl_populate(g->pv, cells * sizeof *g->pv);
-    gl_populate(g->bv, cells * sizeof *g->bv);
-    gl_populate(g->retail, cells * sizeof *g->retail);
+    cs_big_populate_here(g->parent, n * sizeof *g->parent);
+    cs_big_populate_here(g->file_order, n * sizeof *g->file_order);
+    cs_big_populate_here(g->line, n * sizeof *g->line);
+    cs_big_populate_here(g->join, n * sizeof *g->join);
+    cs_big_populate_here(g->pv, cells * sizeof *g->pv);
+    cs_big_populate_here(g->bv, cells * sizeof *g->bv);
+    cs_big_populate_here(g->retail, cells * sizeof *g->retail);
 }
 
 /* The store's arrays; the volumes are zeroed unless every cell is to be written (`filled`).
@@ -378,7 +378,7 @@ static int check_all_rows(loader *L, rows_state *S, cs_genealogy *g)
     size_t n = L->n, cells = n * L->per.n; /* the caller checked n * nperiods */
     uint32_t *line_at = cs_xmalloc_n(cells, sizeof *line_at); /* the line of the row that filled each cell */
     if (!line_at) return -1;
-    gl_populate(line_at, cells * sizeof *line_at);
+    cs_big_populate_here(line_at, cells * sizeof *line_at);
     memset(line_at, 0xff, cells * sizeof *line_at);
     size_t r = 0, next[2] = {0, 0};
     const dup_row *x = gl_next_dup(L, next);

@@ -5,7 +5,6 @@
 
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "genealogy_int.h"
 #include "idtab.h"
@@ -158,19 +157,6 @@ static inline void gl_trace(const char *stage)
 #else
 #define gl_trace(stage) ((void)0)
 #endif
-
-/* Has the pages of p[0 .. bytes) mapped by this thread, without changing what they hold: the
- * page faults of fresh memory (the kernel clearing each page) cost more than anything else here,
- * and this takes them off a thread that has more to do. */
-static inline void gl_populate(void *p, size_t bytes)
-{
-#ifdef MADV_POPULATE_WRITE
-    uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095, e = ((uintptr_t)p + bytes + 4095) & ~(uintptr_t)4095;
-    madvise((void *)a, e - a, MADV_POPULATE_WRITE);
-#else
-    (void)p, (void)bytes;
-#endif
-}
 
 /* n * size bytes of the scratch block (a cache line apart), or NULL. */
 static inline void *gl_carve(loader *L, size_t n, size_t size)

@@ -1,6 +1,5 @@
 /* genealogy_resolve: stage 2 of the genealogy loader (see genealogy.c): the rows' ids resolved
  * to members, by both cpus. */
-#define _DEFAULT_SOURCE /* MADV_POPULATE_WRITE */
 #include <limits.h>
 #include <math.h>
 #include <omp.h>
@@ -507,8 +506,8 @@ static int finish_resolve(loader *L, size_t parts)
         L->rank = cs_xmalloc_n(slots, sizeof *L->rank);
         L->slot_of = cs_xmalloc_n(n, sizeof *L->slot_of);
         if (!L->rank || !L->slot_of) return -1;
-        gl_populate(L->rank, slots * sizeof *L->rank);
-        gl_populate(L->slot_of, n * sizeof *L->slot_of);
+        cs_big_populate_here(L->rank, slots * sizeof *L->rank);
+        cs_big_populate_here(L->slot_of, n * sizeof *L->slot_of);
         const dup_row *d = gl_next_dup(L, at);
         uint32_t r = 0;
         for (uint32_t s = 0; s < slots; s++) {
@@ -607,7 +606,7 @@ int gl_read_rows(loader *L)
      * faulted in by the first writes, cost 10-50 times more here (tools/bench_touch.c) */
     gl_row *rows = ok ? cs_xmalloc_n(P.nbuf * in->rows_max, sizeof *rows) : NULL;
     ok = rows != NULL;
-    if (ok) gl_populate(rows, P.nbuf * in->rows_max * sizeof *rows);
+    if (ok) cs_big_populate_here(rows, P.nbuf * in->rows_max * sizeof *rows);
     for (size_t b = 0; ok && b < P.nbuf; b++) P.buf[b] = rows + b * in->rows_max;
     if (ok && in->nparts) {
 #pragma omp parallel if (in->nparts > 1)
